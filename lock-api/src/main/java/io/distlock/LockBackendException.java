@@ -1,0 +1,18 @@
+package io.distlock;
+
+/**
+ * The backend could not answer within the operation timeout, or failed (clause 9). It never means "held by someone
+ * else": whether the key is free is unknown. The message names the key and the backend; the cause is the client's
+ * exception.
+ */
+public class LockBackendException extends LockException {
+    private static final long serialVersionUID = 1L;
+
+    public LockBackendException(String message) {
+        super(message);
+    }
+
+    public LockBackendException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

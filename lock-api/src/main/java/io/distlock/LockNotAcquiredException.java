@@ -1,0 +1,27 @@
+package io.distlock;
+
+import java.time.Duration;
+
+/** Thrown by {@link LockManager#lock(String, Duration)} when the key was still held when the wait ran out. */
+public class LockNotAcquiredException extends LockException {
+    private static final long serialVersionUID = 1L;
+
+    private final String key;
+    private final Duration wait;
+
+    public LockNotAcquiredException(String key, Duration wait) {
+        super("lock '" + key + "' is held by another owner; gave up after waiting " + wait);
+        this.key = key;
+        this.wait = wait;
+    }
+
+    /** The key that could not be locked. */
+    public String key() {
+        return key;
+    }
+
+    /** How long the caller waited. */
+    public Duration waited() {
+        return wait;
+    }
+}

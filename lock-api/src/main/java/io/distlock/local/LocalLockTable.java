@@ -1,0 +1,102 @@
+package io.distlock.local;
+
+import io.distlock.spi.AcquireResult;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One named lock table shared by the local managers of that name. Each key's entry changes only inside
+ * {@link ConcurrentHashMap#compute}, which makes acquire, release and renew atomic per key without a lock of ours.
+ */
+final class LocalLockTable {
+
+    private static final ConcurrentHashMap<String, LocalLockTable> TABLES = new ConcurrentHashMap<>();
+    /** JVM-wide, so tokens keep increasing per key even after a table was dropped and opened again. */
+    private static final AtomicLong TOKENS = new AtomicLong();
+
+    private final String name;
+    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
+    private int references;
+
+    private record Entry(String owner, long token, long expiresAt) {
+    }
+
+    private LocalLockTable(String name) {
+        this.name = name;
+    }
+
+    static LocalLockTable open(String name) {
+        return TABLES.compute(name, (n, table) -> {
+            LocalLockTable t = table == null ? new LocalLockTable(n) : table;
+            t.references++;
+            return t;
+        });
+    }
+
+    void closeReference() {
+        TABLES.computeIfPresent(name, (n, table) -> --table.references == 0 ? null : table);
+    }
+
+    String name() {
+        return name;
+    }
+
+    AcquireResult tryAcquire(String key, String owner, long leaseNanos, long now) {
+        Entry entry = entries.compute(key, (k, current) -> current == null || now - current.expiresAt >= 0
+                ? new Entry(owner, TOKENS.incrementAndGet(), now + leaseNanos)
+                : current);
+        if (entry.owner.equals(owner)) {
+            return AcquireResult.acquired(entry.token);
+        }
+        return AcquireResult.heldFor(java.time.Duration.ofNanos(entry.expiresAt - now));
+    }
+
+    boolean release(String key, String owner, long now) {
+        boolean[] released = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            if (!current.owner.equals(owner)) {
+                return current;
+            }
+            released[0] = now - current.expiresAt < 0;
+            return null;
+        });
+        notifyReleased(key);
+        return released[0];
+    }
+
+    boolean renew(String key, String owner, long leaseNanos, long now) {
+        boolean[] renewed = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            if (!current.owner.equals(owner) || now - current.expiresAt >= 0) {
+                return current;
+            }
+            renewed[0] = true;
+            return new Entry(owner, current.token, now + leaseNanos);
+        });
+        return renewed[0];
+    }
+
+    /** Forgets every lock, as a store that restarted without persistence would; waiters are woken. */
+    void clear() {
+        entries.clear();
+        listeners.keySet().forEach(this::notifyReleased);
+    }
+
+    Runnable subscribe(String key, Runnable onRelease) {
+        listeners.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(onRelease);
+        return () -> listeners.computeIfPresent(key, (k, set) -> {
+            set.remove(onRelease);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    private void notifyReleased(String key) {
+        Set<Runnable> set = listeners.get(key);
+        if (set != null) {
+            set.forEach(Runnable::run);
+        }
+    }
+}

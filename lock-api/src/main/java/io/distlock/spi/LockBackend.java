@@ -1,0 +1,99 @@
+package io.distlock.spi;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockLoss;
+
+import java.time.Duration;
+
+/**
+ * What a backend implements: the few remote operations on one key that {@link LockManagerCore} builds a complete
+ * {@link io.distlock.LockManager} from. The core validates keys and durations, applies the key prefix, keeps the local
+ * table of held keys, renews leases, waits with one deadline and reports losses; a backend only talks to its store.
+ *
+ * <p>Keys passed here are already validated and prefixed: any characters, at most 1024 + 256 UTF-8 bytes. Each
+ * backend encodes them as its store needs, without collisions between distinct keys.
+ *
+ * <p>Owners are opaque strings that the core makes unique per handle (at most 64 ASCII characters). A lock belongs
+ * to its owner: release and renew must act only if the stored owner matches, atomically.
+ *
+ * <p><b>Timeouts and failures:</b> every method must return or throw {@link LockBackendException} within the
+ * operation timeout the backend was built with, and must never report an outage as "held by another owner".
+ * Other runtime exceptions are wrapped by the core. Implementations must be thread safe.
+ */
+public interface LockBackend extends AutoCloseable {
+
+    /** A short name for messages and thread names, e.g. {@code redis}. */
+    String name();
+
+    /**
+     * One atomic attempt to take {@code key} for {@code owner} with the given lease. On success the lock's
+     * fencing token is computed in the same atomic step and is larger than every token issued for this key before.
+     *
+     * @return the outcome; never null
+     * @throws LockBackendException if the store could not answer in time or failed
+     */
+    AcquireResult tryAcquire(String key, String owner, Duration lease);
+
+    /**
+     * Releases {@code key} if {@code owner} holds it and notifies waiters; does nothing otherwise. Must complete even
+     * when the calling thread is interrupted (keep its interrupt flag set).
+     *
+     * @return true if the lock was held by {@code owner} and is now released
+     * @throws LockBackendException if the store could not answer in time or failed
+     */
+    boolean release(String key, String owner);
+
+    /**
+     * Extends the lease of {@code key} if {@code owner} still holds it. Only called when {@link #needsRenewal()}.
+     *
+     * @return true if {@code owner} still holds the key and its lease now ends {@code lease} from now
+     * @throws LockBackendException if the store could not answer in time or failed
+     */
+    boolean renew(String key, String owner, Duration lease);
+
+    /**
+     * Calls {@code onRelease} (on any thread, quickly) whenever {@code key} may have become free: released, expired
+     * or deleted. Spurious calls are allowed; missed ones only delay a waiter until its next re-check. The core
+     * subscribes before it tries, so a release between the attempt and the wait is never missed.
+     *
+     * @return the subscription, closed by the core when it stops waiting
+     * @throws LockBackendException if the subscription could not be made in time
+     */
+    Subscription subscribe(String key, Runnable onRelease);
+
+    /**
+     * Whether leases are kept alive by {@link #renew}. A backend whose locks live as long as a client session (such as
+     * ZooKeeper's ephemeral nodes) returns false and reports session loss through its {@link LossListener}.
+     */
+    default boolean needsRenewal() {
+        return true;
+    }
+
+    /**
+     * Called once by the core before any other call, with where to report locks that the backend itself finds lost
+     * (session expiry, a deleted node). Backends that only learn of losses through {@link #renew} ignore it.
+     */
+    default void setLossListener(LossListener listener) {
+    }
+
+    /** Closes what this backend owns (a client it created); not a client the caller passed in. Idempotent. */
+    @Override
+    void close();
+
+    /** A release subscription; closing it is idempotent and never throws. */
+    @FunctionalInterface
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Where a backend reports a lock it found lost on its own. Thread safe; may be called from any thread. */
+    @FunctionalInterface
+    interface LossListener {
+        /**
+         * Reports that {@code owner} no longer holds {@code key} (the prefixed key the backend was given).
+         * Reports for owners the core no longer tracks are ignored.
+         */
+        void lost(String key, String owner, LockLoss.Reason reason, Throwable cause);
+    }
+}

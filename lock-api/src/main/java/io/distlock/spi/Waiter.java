@@ -1,0 +1,30 @@
+package io.distlock.spi;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One waiting call's wake-up signal. Signals before {@link #await} are kept (a permit), so a release between the
+ * attempt and the wait is never missed; {@link #reset()} drops those of earlier rounds.
+ */
+final class Waiter implements Runnable {
+
+    private final Semaphore signals = new Semaphore(0);
+
+    /** Signals the waiter; safe from any thread, including backend event threads. */
+    @Override
+    public void run() {
+        signals.release();
+    }
+
+    void reset() {
+        signals.drainPermits();
+    }
+
+    void await(long nanos) throws InterruptedException {
+        if (signals.tryAcquire(nanos, TimeUnit.NANOSECONDS)) {
+            // Several releases may have signalled; one wake-up is enough for one attempt.
+            signals.drainPermits();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.distlock.tck;
+
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What a backend module gives the TCK: a way to make managers ("replicas") on one shared backend, the settings and
+ * timing it needs, and optionally a fault injector. One instance serves every TCK class of a run; it must be thread
+ * safe. The TCK closes every manager it creates.
+ */
+public interface TckBackend {
+
+    /** A short name for messages, e.g. {@code redis (single server)}. */
+    String name();
+
+    /**
+     * A new manager on the shared backend, as a separate replica would have: managers made here must exclude each
+     * other. The TCK passes {@link #settings()} or a variant of it (lease, renewal).
+     */
+    LockManager newManager(LockSettings settings);
+
+    /** The settings the TCK starts from. Default: the defaults with a 2 second operation timeout. */
+    default LockSettings settings() {
+        return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(2));
+    }
+
+    /**
+     * A lease short enough for tests that wait for expiry or renewal, long enough for the backend to renew reliably
+     * on a loaded 2-core machine. Default 600 ms.
+     */
+    default Duration shortLease() {
+        return Duration.ofMillis(600);
+    }
+
+    /**
+     * Why the backend lacks {@code capability}, or empty if it has it. Tests needing a missing capability are
+     * reported as skipped with this reason, never silently left out.
+     */
+    default Optional<String> lacks(Capability capability) {
+        return Optional.empty();
+    }
+
+    /** The fault injector, if the backend has one; tests that need faults are skipped without it. */
+    default Optional<Faults> faults() {
+        return Optional.empty();
+    }
+
+    /** Optional abilities the contract lets a backend lack, each with tests that need it. */
+    enum Capability {
+        /**
+         * Fixed-lease mode (renewal off): a lock expires one lease after it was taken. Backends whose locks live as
+         * long as a session (ZooKeeper) lack it.
+         */
+        FIXED_LEASE
+    }
+
+    /**
+     * Faults the TCK injects into the shared backend. Each method returns once the fault is in effect; the TCK always
+     * undoes an outage in a finally block.
+     */
+    interface Faults {
+
+        /** Makes the backend unreachable for every manager: calls must time out (e.g. SIGSTOP the server). */
+        void startOutage();
+
+        /** Makes the backend reachable again, with its data (e.g. SIGCONT). */
+        void endOutage();
+
+        /**
+         * Makes every currently held lock disappear from the backend, as a restart without persistence or a session
+         * expiry would, while the backend stays reachable.
+         */
+        void loseAllLocks();
+    }
+}
