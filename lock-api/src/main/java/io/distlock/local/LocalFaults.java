@@ -39,10 +39,11 @@ public final class LocalFaults {
 
     void attach(LocalLockTable table) {
         LocalLockTable current = this.table;
-        if (current != null && current != table) {
+        if (current != null && !current.name().equals(table.name())) {
             throw new IllegalArgumentException("one LocalFaults serves the managers of one table, already '"
                     + current.name() + "', not '" + table.name() + "'");
         }
+        // A table is dropped when its last manager closes and made anew by the next: follow the newest.
         this.table = table;
     }
 

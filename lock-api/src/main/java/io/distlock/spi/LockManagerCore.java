@@ -98,7 +98,7 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         CoreLockHandle handle = newHandle(key, backendKey);
-        AcquireResult result = attempt(handle);
+        AcquireResult result = attempt(handle, null);
         return result != null && result.isAcquired() ? Optional.of(handle) : Optional.empty();
     }
 
@@ -128,7 +128,19 @@ public final class LockManagerCore implements LockManager {
                         subscription = subscribe(key, backendKey, waiter);
                     }
                     CoreLockHandle handle = newHandle(key, backendKey);
-                    AcquireResult result = attempt(handle);
+                    AcquireResult result;
+                    try {
+                        result = attempt(handle, waiter);
+                    } catch (LockBackendException e) {
+                        // A client that gave up because the thread was interrupted: report the interrupt, not an outage.
+                        if (Thread.interrupted()) {
+                            InterruptedException interrupted = new InterruptedException(
+                                    "interrupted while acquiring lock '" + key + "'");
+                            interrupted.initCause(e);
+                            throw interrupted;
+                        }
+                        throw e;
+                    }
                     if (result != null) {
                         if (result.isAcquired()) {
                             return Optional.of(handle);
@@ -204,10 +216,22 @@ public final class LockManagerCore implements LockManager {
 
     /** Removes the handle from the local table, if it is still the one there, and wakes local waiters. */
     void forget(CoreLockHandle handle) {
+        forget(handle, null);
+    }
+
+    /**
+     * As {@link #forget(CoreLockHandle)}, but does not wake {@code self}: the waiter whose own failed attempt this is
+     * would otherwise wake itself at once, again and again.
+     */
+    private void forget(CoreLockHandle handle, Waiter self) {
         if (held.remove(handle.backendKey, handle)) {
             Set<Waiter> keyWaiters = waiters.get(handle.backendKey);
             if (keyWaiters != null) {
-                keyWaiters.forEach(Waiter::run);
+                for (Waiter waiter : keyWaiters) {
+                    if (waiter != self) {
+                        waiter.run();
+                    }
+                }
             }
         }
     }
@@ -229,12 +253,13 @@ public final class LockManagerCore implements LockManager {
     }
 
     /**
-     * One remote attempt for a handle that is not yet in the local table.
+     * One remote attempt for a handle that is not yet in the local table, made by {@code self} (null for a
+     * single attempt).
      *
      * @return null if another handle of this manager got the key first, else the backend's answer; when acquired, the
      *     handle is active and its renewal scheduled
      */
-    private AcquireResult attempt(CoreLockHandle handle) {
+    private AcquireResult attempt(CoreLockHandle handle, Waiter self) {
         if (held.putIfAbsent(handle.backendKey, handle) != null) {
             return null;
         }
@@ -243,11 +268,11 @@ public final class LockManagerCore implements LockManager {
         try {
             result = backend.tryAcquire(handle.backendKey, handle.owner, settings.lease());
         } catch (RuntimeException e) {
-            forget(handle);
+            forget(handle, self);
             throw asBackendException(e, "could not acquire", handle.key);
         }
         if (!result.isAcquired()) {
-            forget(handle);
+            forget(handle, self);
             return result;
         }
         // The lease is counted from when the request was sent: the store's copy can only end later than ours.

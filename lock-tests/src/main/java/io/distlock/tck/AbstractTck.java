@@ -1,0 +1,109 @@
+package io.distlock.tck;
+
+import io.distlock.LockHandle;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What every TCK class shares: the backend under test, managers that are closed after each test, per-test random
+ * keys, skipping with a reason, and messages that name the clause, the backend and what was observed.
+ */
+public abstract class AbstractTck {
+
+    private final List<LockManager> managers = new CopyOnWriteArrayList<>();
+
+    /** The backend under test; the same instance for every test of a run. */
+    protected abstract TckBackend backend();
+
+    /** A new manager ("replica") with the backend's TCK settings; closed after the test. */
+    protected LockManager newManager() {
+        return newManager(backend().settings());
+    }
+
+    /** A new manager with {@code settings}; closed after the test. */
+    protected LockManager newManager(LockSettings settings) {
+        LockManager manager = backend().newManager(settings);
+        managers.add(manager);
+        return manager;
+    }
+
+    /** Settings with the backend's short lease, for tests that wait for leases. */
+    protected LockSettings shortLeaseSettings(boolean renewal) {
+        return backend().settings().withLease(backend().shortLease()).withRenewal(renewal);
+    }
+
+    /** Takes a key that must be free, or fails citing {@code clause}. */
+    protected LockHandle lockFree(LockManager manager, String key, String clause) {
+        return manager.tryLock(key).orElseThrow(() -> new AssertionError(
+                clause(clause, "the free key %s could not be locked", key)));
+    }
+
+    /**
+     * Waits until {@code thread} is parked in a wait (it has passed its first attempt), failing with what it threw if
+     * it ended instead.
+     */
+    protected void awaitParked(Thread thread, java.util.function.Supplier<Throwable> thrown) {
+        org.awaitility.Awaitility.await(thread.getName() + " parks in its wait").atMost(soon())
+                .until(() -> !thread.isAlive() || thread.getState() == Thread.State.TIMED_WAITING
+                        || thread.getState() == Thread.State.WAITING);
+        if (!thread.isAlive()) {
+            throw new AssertionError(thread.getName() + " ended before it waited", thrown.get());
+        }
+    }
+
+    /** A key no other test uses, with a readable hint of what the test does. */
+    protected static String randomKey(String hint) {
+        return "tck:" + hint + ":" + UUID.randomUUID();
+    }
+
+    /** Skips the test, reported with the backend's reason, if the backend lacks {@code capability}. */
+    protected void assumeCapability(TckBackend.Capability capability) {
+        backend().lacks(capability).ifPresent(reason -> Assumptions.abort(
+                backend().name() + " lacks " + capability + ": " + reason));
+    }
+
+    /** The fault injector, or the test is skipped with a reason. */
+    protected TckBackend.Faults faults() {
+        return backend().faults().orElseGet(() -> {
+            Assumptions.abort(backend().name() + " has no fault injector, so this clause cannot be checked here");
+            return null;
+        });
+    }
+
+    /** A failure message: "clause N on BACKEND: what was observed". */
+    protected String clause(String clause, String observed, Object... args) {
+        return "clause " + clause + " on " + backend().name() + ": " + String.format(observed, args);
+    }
+
+    /** Generous bound for things that must happen "soon", scaled from the backend's timing. */
+    protected Duration soon() {
+        return backend().settings().operationTimeout().multipliedBy(3).plus(backend().shortLease().multipliedBy(4));
+    }
+
+    @AfterEach
+    void closeManagers() {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (LockManager manager : managers) {
+            try {
+                manager.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        managers.clear();
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("clause 11 on " + backend().name()
+                    + ": closing a manager threw");
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+    }
+}

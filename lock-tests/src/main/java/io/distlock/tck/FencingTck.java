@@ -1,0 +1,82 @@
+package io.distlock.tck;
+
+import io.distlock.LockHandle;
+import io.distlock.LockManager;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fencing (clause 7): every acquisition of a key gets a larger token than every earlier one, whichever manager takes
+ * it, so a resource that remembers the largest token it saw can reject a stale holder by order.
+ */
+public abstract class FencingTck extends AbstractTck {
+
+    @Test
+    @DisplayName("clause 7.1: tokens strictly increase across acquisitions of a key by alternating managers")
+    void tokensIncreaseAcrossManagers() {
+        LockManager a = newManager();
+        LockManager b = newManager();
+        String key = randomKey("fencing");
+        long last = 0;
+        for (int i = 0; i < 20; i++) {
+            LockManager manager = i % 2 == 0 ? a : b;
+            try (LockHandle handle = lockFree(manager, key, "7.1")) {
+                assertThat(handle.fencingToken())
+                        .as(clause("7.1", "acquisition #%d of %s got token %d after %d", i, key, handle.fencingToken(),
+                                last))
+                        .isGreaterThan(last);
+                last = handle.fencingToken();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("clause 7.1: a token stays the same for the life of a handle")
+    void tokenIsStableWhileHeld() throws Exception {
+        LockManager manager = newManager(shortLeaseSettings(true));
+        String key = randomKey("stable-token");
+        try (LockHandle handle = lockFree(manager, key, "7.1")) {
+            long token = handle.fencingToken();
+            // Across a renewal: the lease is short, so a third of it passes quickly.
+            Thread.sleep(backend().shortLease().toMillis() / 2);
+            assertThat(handle.fencingToken()).as(clause("7.1", "token of %s changed while held", key))
+                    .isEqualTo(token);
+        }
+    }
+
+    @Test
+    @DisplayName("clause 7.4: a resource guarded by tokens rejects the stale holder after a fixed lease ran out")
+    void resourceRejectsStaleHolder() {
+        assumeCapability(TckBackend.Capability.FIXED_LEASE);
+        LockManager stale = newManager(shortLeaseSettings(false));
+        LockManager next = newManager();
+        String key = randomKey("fenced-resource");
+        FencedResource resource = new FencedResource();
+        LockHandle old = lockFree(stale, key, "7.4");
+        LockHandle current = org.awaitility.Awaitility.await("clause 7.4: " + key + " frees after the lease")
+                .atMost(soon()).pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> next.tryLock(key).orElse(null), h -> h != null);
+        try (current; old) {
+            assertThat(resource.write(current.fencingToken())).isTrue();
+            assertThat(resource.write(old.fencingToken()))
+                    .as(clause("7.4", "the stale holder of %s (token %d) was not rejected after token %d", key,
+                            old.fencingToken(), current.fencingToken()))
+                    .isFalse();
+        }
+    }
+
+    /** The resource side of fencing: accepts a write only with a token at least as large as every one seen. */
+    private static final class FencedResource {
+        private long highest;
+
+        synchronized boolean write(long token) {
+            if (token < highest) {
+                return false;
+            }
+            highest = token;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.distlock.tck;
+
+import io.distlock.LockHandle;
+import io.distlock.LockLoss;
+import io.distlock.LockManager;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Leases and lost locks (clauses 5 and 6): renewal keeps a lock across many leases; without renewal the key frees
+ * within a lease and the old handle knows; a lock that disappears or cannot be renewed is reported lost, never
+ * silently.
+ */
+public abstract class LeaseTck extends AbstractTck {
+
+    @Test
+    @DisplayName("clause 5.1: with renewal a lock stays held across several lease periods")
+    void renewalKeepsLock() throws Exception {
+        LockManager holderManager = newManager(shortLeaseSettings(true));
+        LockManager other = newManager();
+        String key = randomKey("renewal");
+        Duration lease = backend().shortLease();
+        try (LockHandle held = lockFree(holderManager, key, "5.1")) {
+            long end = System.nanoTime() + lease.multipliedBy(4).toNanos();
+            // Probing from another manager over four leases: any moment the key is free is a failure.
+            while (System.nanoTime() < end) {
+                assertThat(other.tryLock(key))
+                        .as(clause("5.1", "%s was free while renewed (lease %s)", key, lease)).isEmpty();
+                TimeUnit.MILLISECONDS.sleep(Math.max(10, lease.toMillis() / 6));
+            }
+            assertThat(held.isHeld()).as(clause("5.1", "renewed handle of %s reports not held", key)).isTrue();
+            assertThat(held.lost().toCompletableFuture().isDone())
+                    .as(clause("6.4", "a renewed lock on %s was reported lost", key)).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("clause 5.2, 6.1: without renewal the key frees within one lease, and the old handle reports it lost")
+    void fixedLeaseExpires() {
+        assumeCapability(TckBackend.Capability.FIXED_LEASE);
+        LockManager holderManager = newManager(shortLeaseSettings(false));
+        LockManager other = newManager();
+        String key = randomKey("fixed-lease");
+        Duration lease = backend().shortLease();
+        LockHandle old = lockFree(holderManager, key, "5.2");
+        long acquiredAt = System.nanoTime();
+        LockHandle next = Awaitility.await("clause 5.2: " + key + " frees after a fixed lease")
+                .atMost(soon()).pollInterval(Duration.ofMillis(20))
+                .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+        try (next) {
+            Duration freedAfter = Duration.ofNanos(System.nanoTime() - acquiredAt);
+            assertThat(freedAfter).as(clause("5.2", "%s freed after %s, before its lease %s", key, freedAfter, lease))
+                    .isGreaterThanOrEqualTo(lease.minusMillis(50));
+            assertThat(old.isHeld()).as(clause("6.1", "expired handle of %s reports held", key)).isFalse();
+            LockLoss loss = old.lost().toCompletableFuture().join();
+            assertThat(loss.key()).isEqualTo(key);
+            assertThat(loss.fencingToken()).isEqualTo(old.fencingToken());
+            assertThat(next.fencingToken()).as(clause("7.2", "token after expiry of %s is not larger", key))
+                    .isGreaterThan(old.fencingToken());
+        } finally {
+            old.close();
+        }
+    }
+
+    @Test
+    @DisplayName("clause 6.2: a renewal that finds the lock gone marks the handle lost and notifies")
+    void renewalFindsLockGone() {
+        TckBackend.Faults faults = faults();
+        LockManager holderManager = newManager(shortLeaseSettings(true));
+        String key = randomKey("gone");
+        try (LockHandle held = lockFree(holderManager, key, "6.2")) {
+            faults.loseAllLocks();
+            LockLoss loss = Awaitility.await("clause 6.2: loss of " + key + " reported").atMost(soon())
+                    .until(() -> held.lost().toCompletableFuture().getNow(null), l -> l != null);
+            assertThat(loss.reason()).as(clause("6.2", "reason for the loss of %s", key))
+                    .isIn(LockLoss.Reason.NOT_OWNER, LockLoss.Reason.SESSION_LOST);
+            assertThat(held.isHeld()).as(clause("6.2", "lost handle of %s reports held", key)).isFalse();
+        }
+        // After the loss the key can be taken again, with a larger token than any before.
+        lockFree(newManager(), key, "6.2").close();
+    }
+
+    @Test
+    @DisplayName("clause 6.3: a backend unreachable for longer than the lease makes the handle lost, not silently held")
+    void outageLongerThanLeaseLosesLock() {
+        TckBackend.Faults faults = faults();
+        LockManager holderManager = newManager(shortLeaseSettings(true));
+        String key = randomKey("unreachable");
+        try (LockHandle held = lockFree(holderManager, key, "6.3")) {
+            faults.startOutage();
+            try {
+                Awaitility.await("clause 6.3: isHeld of " + key + " turns false during the outage")
+                        .atMost(soon()).until(() -> !held.isHeld());
+                LockLoss loss = Awaitility.await("clause 6.3: loss of " + key + " reported").atMost(soon().multipliedBy(2))
+                        .until(() -> held.lost().toCompletableFuture().getNow(null), l -> l != null);
+                assertThat(loss.reason()).isIn(LockLoss.Reason.BACKEND_UNREACHABLE, LockLoss.Reason.SESSION_LOST,
+                        LockLoss.Reason.NOT_OWNER);
+            } finally {
+                faults.endOutage();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("clause 6.4: a handle closed normally is never reported lost")
+    void normalCloseIsNotALoss() {
+        LockManager manager = newManager(shortLeaseSettings(true));
+        String key = randomKey("not-lost");
+        LockHandle held = lockFree(manager, key, "6.4");
+        held.close();
+        assertThat(held.lost().toCompletableFuture().isDone())
+                .as(clause("6.4", "closing %s completed lost()", key)).isFalse();
+    }
+}
