@@ -53,6 +53,30 @@ public abstract class ReleaseTck extends AbstractTck {
     }
 
     @Test
+    @DisplayName("clause 4.3: close of a handle whose lock the store lost must not release the next holder's lock")
+    void staleCloseAfterDataLossKeepsNextHoldersLock() {
+        TckBackend.Faults faults = faults();
+        LockManager stale = newManager();
+        LockManager next = newManager();
+        LockManager third = newManager();
+        String key = randomKey("stale-after-loss");
+        LockHandle old = lockFree(stale, key, "4.3");
+        faults.loseAllLocks();
+        // The next holder may need the store to notice first (e.g. a session expiry), so it tries for a while.
+        LockHandle current = Awaitility.await("clause 4.3: " + key + " free after the store lost it")
+                .atMost(soon()).pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> next.tryLock(key).orElse(null), h -> h != null);
+        try (current) {
+            // The old handle may not have noticed the loss yet: its close reaches the store and must check ownership.
+            assertThatCode(old::close).as(clause("4.3", "closing the stale handle of %s threw", key))
+                    .doesNotThrowAnyException();
+            assertThat(third.tryLock(key))
+                    .as(clause("4.3", "closing a stale handle released the next holder's lock on %s", key)).isEmpty();
+            assertThat(current.isHeld()).as(clause("4.3", "the next holder of %s lost it", key)).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("clause 4.3: close after lease loss must not release the next holder's lock")
     void staleCloseKeepsNextHoldersLock() {
         assumeCapability(TckBackend.Capability.FIXED_LEASE);
