@@ -59,6 +59,16 @@ public abstract class AbstractTck {
         }
     }
 
+    /**
+     * Tries {@code key} on {@code manager} until it is free (a lease to run out, a store to notice a loss), failing
+     * citing {@code clause} if it is not free within {@link #soon()}.
+     */
+    protected LockHandle awaitFree(LockManager manager, String key, String clause, String why) {
+        return org.awaitility.Awaitility.await("clause " + clause + ": " + key + " " + why)
+                .atMost(soon()).pollInterval(Duration.ofMillis(20))
+                .until(() -> manager.tryLock(key).orElse(null), h -> h != null);
+    }
+
     /** A key no other test uses, with a readable hint of what the test does. */
     protected static String randomKey(String hint) {
         return "tck:" + hint + ":" + UUID.randomUUID();

@@ -55,9 +55,7 @@ public abstract class FencingTck extends AbstractTck {
         String key = randomKey("fenced-resource");
         FencedResource resource = new FencedResource();
         LockHandle old = lockFree(stale, key, "7.4");
-        LockHandle current = org.awaitility.Awaitility.await("clause 7.4: " + key + " frees after the lease")
-                .atMost(soon()).pollInterval(java.time.Duration.ofMillis(20))
-                .until(() -> next.tryLock(key).orElse(null), h -> h != null);
+        LockHandle current = awaitFree(next, key, "7.4", "frees after the lease");
         try (current; old) {
             assertThat(resource.write(current.fencingToken())).isTrue();
             assertThat(resource.write(old.fencingToken()))

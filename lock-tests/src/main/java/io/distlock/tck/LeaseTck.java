@@ -50,9 +50,7 @@ public abstract class LeaseTck extends AbstractTck {
         Duration lease = backend().shortLease();
         LockHandle old = lockFree(holderManager, key, "5.2");
         long acquiredAt = System.nanoTime();
-        LockHandle next = Awaitility.await("clause 5.2: " + key + " frees after a fixed lease")
-                .atMost(soon()).pollInterval(Duration.ofMillis(20))
-                .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+        LockHandle next = awaitFree(other, key, "5.2", "frees after a fixed lease");
         try (next) {
             Duration freedAfter = Duration.ofNanos(System.nanoTime() - acquiredAt);
             assertThat(freedAfter).as(clause("5.2", "%s freed after %s, before its lease %s", key, freedAfter, lease))

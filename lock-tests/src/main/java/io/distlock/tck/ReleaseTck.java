@@ -2,7 +2,6 @@ package io.distlock.tck;
 
 import io.distlock.LockHandle;
 import io.distlock.LockManager;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -63,9 +62,7 @@ public abstract class ReleaseTck extends AbstractTck {
         LockHandle old = lockFree(stale, key, "4.3");
         faults.loseAllLocks();
         // The next holder may need the store to notice first (e.g. a session expiry), so it tries for a while.
-        LockHandle current = Awaitility.await("clause 4.3: " + key + " free after the store lost it")
-                .atMost(soon()).pollInterval(java.time.Duration.ofMillis(20))
-                .until(() -> next.tryLock(key).orElse(null), h -> h != null);
+        LockHandle current = awaitFree(next, key, "4.3", "free after the store lost it");
         try (current) {
             // The old handle may not have noticed the loss yet: its close reaches the store and must check ownership.
             assertThatCode(old::close).as(clause("4.3", "closing the stale handle of %s threw", key))
@@ -85,9 +82,7 @@ public abstract class ReleaseTck extends AbstractTck {
         LockManager third = newManager();
         String key = randomKey("stale-close");
         LockHandle old = lockFree(stale, key, "4.3");
-        LockHandle current = Awaitility.await("clause 4.3: key frees after the fixed lease")
-                .atMost(soon()).pollInterval(java.time.Duration.ofMillis(20))
-                .until(() -> next.tryLock(key).orElse(null), h -> h != null);
+        LockHandle current = awaitFree(next, key, "4.3", "frees after the fixed lease");
         try (current) {
             assertThatCode(old::close).as(clause("4.3", "closing the stale handle of %s threw", key))
                     .doesNotThrowAnyException();
