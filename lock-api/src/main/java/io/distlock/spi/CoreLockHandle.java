@@ -3,10 +3,11 @@ package io.distlock.spi;
 import io.distlock.LockHandle;
 import io.distlock.LockLoss;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The handle {@link LockManagerCore} gives out. Its state only moves forward: PENDING (in the local table while the
@@ -20,12 +21,24 @@ final class CoreLockHandle implements LockHandle {
     static final int LOST = 2;
     static final int RELEASED = 3;
 
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(CoreLockHandle.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final LockManagerCore manager;
     final String key;
     final String backendKey;
     final String owner;
-    private final AtomicInteger state = new AtomicInteger(PENDING);
-    private final CompletableFuture<LockLoss> lost = new CompletableFuture<>();
+    // A VarHandle on a plain field and a lazily made future keep a failed attempt down to two small allocations.
+    private volatile int state = PENDING;
+    private CompletableFuture<LockLoss> lost;
+    private LockLoss loss;
     private volatile long fencingToken;
     /** Ticker time at which the lease ends unless renewed; only read when the backend uses leases. */
     private volatile long leaseDeadline;
@@ -41,12 +54,12 @@ final class CoreLockHandle implements LockHandle {
     void activate(long token, long leaseDeadline) {
         this.fencingToken = token;
         this.leaseDeadline = leaseDeadline;
-        state.set(HELD);
+        state = HELD;
     }
 
     void setTimer(ScheduledFuture<?> timer) {
         this.timer = timer;
-        if (state.get() != HELD) {
+        if (state != HELD) {
             // close() or a loss got in before the timer was stored: it must not keep renewing.
             timer.cancel(false);
         }
@@ -61,7 +74,7 @@ final class CoreLockHandle implements LockHandle {
     }
 
     boolean isActive() {
-        return state.get() == HELD;
+        return state == HELD;
     }
 
     @Override
@@ -76,24 +89,42 @@ final class CoreLockHandle implements LockHandle {
 
     @Override
     public boolean isHeld() {
-        return state.get() == HELD && manager.withinLease(this);
+        return state == HELD && manager.withinLease(this);
     }
 
     @Override
     public CompletionStage<LockLoss> lost() {
-        return lost.minimalCompletionStage();
+        CompletableFuture<LockLoss> future;
+        synchronized (this) {
+            if (lost == null) {
+                lost = new CompletableFuture<>();
+                if (loss != null) {
+                    lost.complete(loss);
+                }
+            }
+            future = lost;
+        }
+        return future.minimalCompletionStage();
     }
 
     /** Moves HELD to LOST once and notifies; returns false if the handle was not held any more. */
     boolean markLost(LockLoss.Reason reason, Throwable cause) {
-        if (!state.compareAndSet(HELD, LOST)) {
+        if (!STATE.compareAndSet(this, HELD, LOST)) {
             return false;
         }
         cancelTimer();
         manager.forget(this);
-        LockLoss loss = new LockLoss(key, fencingToken, reason, cause);
-        manager.reportLoss(loss);
-        lost.complete(loss);
+        LockLoss event = new LockLoss(key, fencingToken, reason, cause);
+        manager.reportLoss(event);
+        CompletableFuture<LockLoss> future;
+        synchronized (this) {
+            loss = event;
+            future = lost;
+        }
+        // Completed outside the monitor: dependents run here and must not be able to block lost() callers.
+        if (future != null) {
+            future.complete(event);
+        }
         return true;
     }
 
@@ -101,11 +132,11 @@ final class CoreLockHandle implements LockHandle {
     public void close() {
         int previous;
         do {
-            previous = state.get();
+            previous = state;
             if (previous == RELEASED) {
                 return;
             }
-        } while (!state.compareAndSet(previous, RELEASED));
+        } while (!STATE.compareAndSet(this, previous, RELEASED));
         cancelTimer();
         if (previous == HELD) {
             try {
@@ -126,6 +157,6 @@ final class CoreLockHandle implements LockHandle {
     @Override
     public String toString() {
         String[] names = {"pending", "held", "lost", "released"};
-        return "LockHandle[key='" + key + "', token=" + fencingToken + ", " + names[state.get()] + "]";
+        return "LockHandle[key='" + key + "', token=" + fencingToken + ", " + names[state] + "]";
     }
 }
