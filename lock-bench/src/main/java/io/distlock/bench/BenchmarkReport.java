@@ -1,0 +1,186 @@
+package io.distlock.bench;
+
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.NoBenchmarksException;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the benchmarks and writes {@code docs/BENCHMARKS.md}: per backend and path, the median and p99 latency of
+ * distlock and of each raw primitive, allocation per operation, and the ratio distlock/raw; then throughput on
+ * distinct keys with 1, 2 and 16 threads.
+ *
+ * <p>Arguments: {@code [--quick] [--out FILE] [REGEX]}. REGEX selects benchmark classes (default: all);
+ * {@code --quick} makes one short iteration of each, in-process, to check that everything runs.
+ */
+public final class BenchmarkReport {
+
+    /** One measured benchmark: backend, path, implementation, threads and numbers. */
+    record Row(String backend, String path, String impl, int threads, double p50, double p99, double score,
+               double bytesPerOp) {
+    }
+
+    private BenchmarkReport() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        Path out = Path.of("docs/BENCHMARKS.md");
+        String include = "";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--out" -> out = Path.of(args[++i]);
+                default -> include = args[i];
+            }
+        }
+        List<Row> latency = measureLatency(include, quick);
+        List<Row> throughput = measureThroughput(include, quick);
+        String report = render(latency, throughput, String.join(" ", args));
+        System.out.println(report);
+        if (!quick || args.length > 0 && List.of(args).contains("--out")) {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Files.writeString(out, report);
+            System.out.println("written to " + out);
+        }
+    }
+
+    /** JMH's include pattern for the benchmark methods {@code methods} of the classes whose name matches {@code classes}. */
+    static String select(String classes, String methods) {
+        return "^io\\.distlock\\.bench\\.[^.]*(" + classes + ")[^.]*Benchmark\\." + methods + "$";
+    }
+
+    static ChainedOptionsBuilder base(String include, boolean quick) {
+        ChainedOptionsBuilder options = new OptionsBuilder().include(include).shouldFailOnError(true)
+                .timeUnit(TimeUnit.MICROSECONDS);
+        if (quick) {
+            return options.forks(0).warmupIterations(0).measurementIterations(1)
+                    .measurementTime(TimeValue.milliseconds(100));
+        }
+        return options.forks(1).warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3)
+                .measurementTime(TimeValue.seconds(2)).jvmArgsAppend("-Xms1g", "-Xmx1g");
+    }
+
+    static List<Row> measureLatency(String include, boolean quick) throws RunnerException {
+        ChainedOptionsBuilder options = base(select(include, "[^.]+_.*"), quick).mode(Mode.SampleTime).threads(1)
+                .exclude(".*handoff_.*");
+        if (!quick) {
+            options.addProfiler(GCProfiler.class);
+        }
+        return run(options);
+    }
+
+    /** Runs the selection; a backend without benchmarks for a path simply has no rows for it. */
+    private static List<Row> run(ChainedOptionsBuilder options) throws RunnerException {
+        try {
+            return rows(new Runner(options.build()).run());
+        } catch (NoBenchmarksException e) {
+            return List.of();
+        }
+    }
+
+    static List<Row> measureThroughput(String include, boolean quick) throws RunnerException {
+        List<Row> rows = new ArrayList<>();
+        for (int threads : quick ? new int[] {2} : new int[] {1, 2, 16}) {
+            rows.addAll(run(base(select(include, "acquireRelease_.*"), quick).mode(Mode.Throughput)
+                    .timeUnit(TimeUnit.SECONDS).threads(threads)));
+        }
+        rows.addAll(run(base(select(include, "handoff_.*"), quick).mode(Mode.Throughput)
+                .timeUnit(TimeUnit.SECONDS).threads(2)));
+        return rows;
+    }
+
+    static List<Row> rows(Collection<RunResult> results) {
+        List<Row> rows = new ArrayList<>();
+        for (RunResult result : results) {
+            String benchmark = result.getParams().getBenchmark();
+            String className = benchmark.substring(0, benchmark.lastIndexOf('.'));
+            String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+            String backend = className.substring(className.lastIndexOf('.') + 1).replace("Benchmark", "");
+            int underscore = method.indexOf('_');
+            String path = method.substring(0, underscore);
+            String impl = method.substring(underscore + 1);
+            Result<?> primary = result.getPrimaryResult();
+            double p50 = primary.getStatistics().getPercentile(50);
+            double p99 = primary.getStatistics().getPercentile(99);
+            Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+            rows.add(new Row(backend, path, impl, result.getParams().getThreads(), p50, p99, primary.getScore(),
+                    alloc == null ? Double.NaN : alloc.getScore()));
+        }
+        rows.sort(Comparator.comparing(Row::backend).thenComparing(Row::path).thenComparing(Row::threads)
+                .thenComparing(r -> r.impl().equals("distlock") ? "" : r.impl()));
+        return rows;
+    }
+
+    static String render(List<Row> latency, List<Row> throughput, String arguments) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks\n\n");
+        md.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores, JDK ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(Runtime.version()).append(", ").append(System.getProperty("os.name")).append(' ')
+                .append(System.getProperty("os.arch")).append(".\n");
+        md.append("Servers: ").append(ServerVersions.describe()).append(".\n\n");
+        md.append("Command: `./bench").append(arguments.isEmpty() ? "" : " " + arguments).append("`\n\n");
+        md.append("## Latency (single thread): median and p99 in µs, allocation per operation, ratio of medians\n\n");
+        md.append("| backend | path | implementation | p50 µs | p99 µs | B/op | distlock / this |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|\n");
+        Map<String, Row> distlock = new LinkedHashMap<>();
+        for (Row row : latency) {
+            if (row.impl().equals("distlock")) {
+                distlock.put(row.backend() + "/" + row.path(), row);
+            }
+        }
+        for (Row row : latency) {
+            Row ours = distlock.get(row.backend() + "/" + row.path());
+            String ratio = row.impl().equals("distlock") || ours == null ? "" : ratio(ours.p50(), row.p50());
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %s | %s |%n", row.backend(),
+                    row.path(), row.impl(), row.p50(), row.p99(),
+                    Double.isNaN(row.bytesPerOp()) ? "" : String.format(Locale.ROOT, "%.0f", row.bytesPerOp()),
+                    ratio));
+        }
+        md.append("\n## Throughput: operations per second, distinct keys per thread (handoff: one key, 2 threads)\n\n");
+        md.append("| backend | path | threads | implementation | ops/s | this / distlock |\n");
+        md.append("|---|---|---:|---|---:|---:|\n");
+        Map<String, Row> ours = new TreeMap<>();
+        for (Row row : throughput) {
+            if (row.impl().equals("distlock")) {
+                ours.put(row.backend() + "/" + row.path() + "/" + row.threads(), row);
+            }
+        }
+        for (Row row : throughput) {
+            Row mine = ours.get(row.backend() + "/" + row.path() + "/" + row.threads());
+            String ratio = row.impl().equals("distlock") || mine == null ? "" : ratio(row.score(), mine.score());
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.0f | %s |%n", row.backend(), row.path(),
+                    row.threads(), row.impl(), row.score(), ratio));
+        }
+        return md.toString();
+    }
+
+    private static String ratio(double numerator, double denominator) {
+        return denominator > 0 ? String.format(Locale.ROOT, "%.2f", numerator / denominator) : "";
+    }
+
+    static void write(Path out, String report) throws IOException {
+        Files.writeString(out, report);
+    }
+}
