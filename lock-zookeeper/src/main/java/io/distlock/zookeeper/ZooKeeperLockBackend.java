@@ -1,0 +1,565 @@
+package io.distlock.zookeeper;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockLoss;
+import io.distlock.spi.AcquireResult;
+import io.distlock.spi.LockBackend;
+import org.apache.curator.CuratorZookeeperClient;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The ZooKeeper {@link LockBackend}: one EPHEMERAL znode per held key, {@code <locks path>/<encoded key>}, whose data
+ * is the owner id.
+ * <ul>
+ *   <li><b>acquire</b> = one {@code create2} round trip: OK means acquired, with the node's creation zxid as the fencing
+ *       token; NodeExists means held elsewhere. Parents are CONTAINER nodes, made only when a create finds them
+ *       missing, so nothing piles up and the common case stays one round trip.</li>
+ *   <li><b>release</b> = one {@code delete} on the session handle that created the node. While that session lives
+ *       nobody else can delete or replace its ephemeral node, so deleting the path on that handle deletes our node
+ *       and never a successor's; a dead session's handle refuses every request, so a stale release cannot reach a
+ *       successor's node either. Nothing is sent when the session is already over.</li>
+ *   <li><b>waiting</b> = a one-shot {@code exists} watch per waiting call, sent without waiting for its answer: ZooKeeper
+ *       answers one session's requests in order, so the watch is in place before the core's create is processed and
+ *       no release can slip between them. It is re-armed after each event while the call waits.</li>
+ *   <li><b>lease</b> = the session: nothing to renew. Session loss (Curator LOST, or a reconnect on another session)
+ *       is reported for every held key as {@link LockLoss.Reason#SESSION_LOST}.</li>
+ * </ul>
+ * Requests go straight to the session's {@link ZooKeeper} handle, not through Curator's retry loop: Curator may retry
+ * a request on a new session (SESSIONEXPIRED is retryable there) and waits for the connection once per call, neither
+ * of which a lock may do. Every call is bounded by the operation timeout. A create or delete whose outcome is unknown
+ * (timeout, connection loss) is remembered as an orphan and deleted once the same session is connected again, if the
+ * node still carries our owner id; a dead session takes its orphans with it.
+ *
+ * <p>Thread safe. Callbacks run on the ZooKeeper event thread and never block.
+ */
+final class ZooKeeperLockBackend implements LockBackend {
+
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockBackend.class);
+    private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
+    private static final byte[] NO_DATA = new byte[0];
+    /** We never set data on a lock node, so it keeps the version it was created with. */
+    private static final int CREATED_VERSION = 0;
+    /** Creates attempted per acquire: a parent container may be reaped between making it and the retry. */
+    private static final int MAX_CREATE_ATTEMPTS = 3;
+    /** A second loss report this long after the first catches a handle the core was still activating. */
+    private static final long REREPORT_DELAY_MS = 200;
+    /** Stands in for a reply that came too late: whoever completes the future first decides who handles the reply. */
+    private static final Reply TIMED_OUT = new Reply(Integer.MIN_VALUE, null, null);
+
+    private final CuratorFramework client;
+    private final boolean ownsClient;
+    private final String locksPath;
+    private final int namespaceLevels;
+    private final List<ACL> acl;
+    private final long timeoutNanos;
+    private final Duration timeout;
+    private final String description;
+    private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Orphan> orphans = new ConcurrentHashMap<>();
+    private final Set<KeyWatch> watches = ConcurrentHashMap.newKeySet();
+    private final ConnectionStateListener stateListener = (c, state) -> stateChanged(state);
+    /** Incremented on every session loss; an acquire that saw it change cannot be sure its node still exists. */
+    private final AtomicLong sessionGeneration = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile LossListener lossListener = NO_LISTENER;
+
+    /** A node this backend created and has not released: the owner, and the session and handle that created it. */
+    private record Held(String key, String owner, String path, long czxid, long sessionId, ZooKeeper zk) {
+    }
+
+    /** A node that may exist without a handle (unknown outcome): delete it once we can, if it still is ours. */
+    private record Orphan(String path, byte[] owner, long sessionId, ZooKeeper zk) {
+    }
+
+    /** A ZooKeeper async reply: result code and, where the call returns them, the stat and data. */
+    private record Reply(int rc, Stat stat, byte[] data) {
+        KeeperException.Code code() {
+            return KeeperException.Code.get(rc);
+        }
+    }
+
+    /**
+     * @param client a started client
+     * @param ownsClient whether {@link #close()} closes the client
+     * @param rootPath where the {@code locks} parent lives, e.g. {@code /distlock}, below the client's Curator namespace
+     * @param acl the ACL of lock nodes and the parents made for them
+     * @param timeout the bound of every call
+     */
+    ZooKeeperLockBackend(CuratorFramework client, boolean ownsClient, String rootPath, List<ACL> acl,
+                         Duration timeout) {
+        this.client = client;
+        this.ownsClient = ownsClient;
+        String namespace = client.getNamespace();
+        String namespacePath = namespace == null || namespace.isEmpty() ? "" : "/" + namespace;
+        // Levels of the Curator namespace are made PERSISTENT, as Curator itself makes them; ours are containers.
+        this.namespaceLevels = namespacePath.isEmpty() ? 0 : namespacePath.split("/").length - 1;
+        this.locksPath = namespacePath + ("/".equals(rootPath) ? "" : rootPath) + "/locks";
+        this.acl = List.copyOf(acl);
+        this.timeout = timeout;
+        this.timeoutNanos = timeout.toNanos();
+        this.description = client.getZookeeperClient().getCurrentConnectionString() + locksPath;
+        client.getConnectionStateListenable().addListener(stateListener);
+    }
+
+    @Override
+    public String name() {
+        return "zookeeper";
+    }
+
+    @Override
+    public void setLossListener(LossListener listener) {
+        this.lossListener = listener;
+    }
+
+    @Override
+    public boolean needsRenewal() {
+        // The session is the lease: the ZooKeeper client keeps it alive with pings, and its loss is reported.
+        return false;
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        String path = pathOf(key);
+        byte[] data = owner.getBytes(StandardCharsets.UTF_8);
+        for (int attempt = 1; ; attempt++) {
+            ZooKeeper zk = connectedHandle(deadline, "acquiring", key);
+            long generation = sessionGeneration.get();
+            long sessionId = zk.getSessionId();
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            zk.create(path, data, acl, CreateMode.EPHEMERAL, (rc, p, ctx, name, stat) -> {
+                Reply reply = new Reply(rc, stat, null);
+                if (!future.complete(reply)) {
+                    abandonedCreate(reply, path, data, sessionId, zk);
+                }
+            }, null);
+            Reply reply = await(future, deadline, false, "acquiring", key);
+            switch (reply.code()) {
+                case OK:
+                    return acquired(key, owner, path, reply.stat, sessionId, zk, generation);
+                case NODEEXISTS:
+                    return AcquireResult.held();
+                case NONODE:
+                    if (attempt < MAX_CREATE_ATTEMPTS) {
+                        ensureParents(zk, deadline, key);
+                        continue;
+                    }
+                    throw failure("acquiring", key, reply, "its parent node keeps disappearing");
+                case CONNECTIONLOSS:
+                case OPERATIONTIMEOUT:
+                case REQUESTTIMEOUT:
+                    // The create may have been applied before the connection broke.
+                    addOrphan(new Orphan(path, data, sessionId, zk));
+                    throw failure("acquiring", key, reply, "the outcome is unknown; a node it left is deleted "
+                            + "once the session reconnects");
+                default:
+                    throw failure("acquiring", key, reply, null);
+            }
+        }
+    }
+
+    /**
+     * Accepts a successful create only if the session that made the node is still this client's session: curator
+     * #727/#1121 are double grants from trusting a node whose session had already ended.
+     */
+    private AcquireResult acquired(String key, String owner, String path, Stat stat, long sessionId, ZooKeeper zk,
+                                   long generation) {
+        Held entry = new Held(key, owner, path, stat.getCzxid(), sessionId, zk);
+        held.put(key, entry);
+        // Registered first, checked second: a session loss after this check finds the entry and reports it.
+        if (stat.getEphemeralOwner() == sessionId && sessionGeneration.get() == generation
+                && zk.getState().isConnected() && isCurrent(zk)) {
+            return AcquireResult.acquired(stat.getCzxid());
+        }
+        held.remove(key, entry);
+        addOrphan(new Orphan(path, owner.getBytes(StandardCharsets.UTF_8), sessionId, zk));
+        throw new LockBackendException("acquiring lock '" + key + "' on " + description + ": the ZooKeeper session "
+                + "0x" + Long.toHexString(sessionId) + " ended while the lock node was created; not acquired");
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        Held entry = held.get(key);
+        if (entry == null || !entry.owner.equals(owner) || !held.remove(key, entry)) {
+            return false;
+        }
+        if (entry.zk.getSessionId() != entry.sessionId || !entry.zk.getState().isAlive()) {
+            // The session is over: its ephemeral node is gone or goes with it. Nothing to send.
+            return false;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        byte[] data = owner.getBytes(StandardCharsets.UTF_8);
+        Orphan orphan = new Orphan(entry.path, data, entry.sessionId, entry.zk);
+        // Sent on the creating session's handle even while it reconnects: the request is queued, and a dead session
+        // fails it instead of replaying it on a new session.
+        entry.zk.delete(entry.path, CREATED_VERSION, (rc, p, ctx) -> {
+            Reply reply = new Reply(rc, null, null);
+            if (!future.complete(reply) && isUncertain(reply.code())) {
+                addOrphan(orphan);
+            }
+        }, null);
+        // Uninterruptible: a release must complete even when the releasing thread is interrupted.
+        Reply reply = await(future, deadline, true, "releasing", key);
+        switch (reply.code()) {
+            case OK:
+                return true;
+            case NONODE:
+            case BADVERSION:
+            case SESSIONEXPIRED:
+                return false;
+            case CONNECTIONLOSS:
+            case OPERATIONTIMEOUT:
+            case REQUESTTIMEOUT:
+                addOrphan(orphan);
+                throw failure("releasing", key, reply, "the node is deleted once the session reconnects, or "
+                        + "goes when it expires");
+            default:
+                throw failure("releasing", key, reply, null);
+        }
+    }
+
+    @Override
+    public boolean renew(String key, String owner, Duration lease) {
+        // Never called (needsRenewal() is false): the session keeps the node. Answer truthfully anyway.
+        Held entry = held.get(key);
+        return entry != null && entry.owner.equals(owner);
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease) {
+        KeyWatch watch = new KeyWatch(pathOf(key), onRelease);
+        watches.add(watch);
+        // Not waited for: the core's create follows on the same session, and ZooKeeper keeps a session's order.
+        watch.arm();
+        return watch;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        client.getConnectionStateListenable().removeListener(stateListener);
+        watches.forEach(KeyWatch::close);
+        if (ownsClient) {
+            // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once.
+            client.close();
+        }
+    }
+
+    // ---- sessions ----
+
+    private void stateChanged(ConnectionState state) {
+        switch (state) {
+            case LOST -> sessionLost();
+            case CONNECTED, RECONNECTED -> connected();
+            case SUSPENDED -> log.debug("ZooKeeper connection suspended ({}); {} locks held until the session is lost",
+                    description, held.size());
+            default -> { }
+        }
+    }
+
+    private void sessionLost() {
+        sessionGeneration.incrementAndGet();
+        // Orphans belong to the ended session; their nodes go with it.
+        orphans.clear();
+        List<Held> lost = new ArrayList<>();
+        held.forEach((key, entry) -> {
+            if (held.remove(key, entry)) {
+                lost.add(entry);
+            }
+        });
+        if (!lost.isEmpty()) {
+            log.warn("ZooKeeper session lost ({}): {} held locks are lost", description, lost.size());
+        }
+        report(lost);
+        // Waiters try again: they then wait for the new session, or fail with LockBackendException in time.
+        watches.forEach(KeyWatch::signal);
+    }
+
+    private void connected() {
+        long sessionId = currentSessionId();
+        // A LOST event can be missed (Curator drops the oldest queued state when its queue is full), so compare ids.
+        List<Held> lost = new ArrayList<>();
+        held.forEach((key, entry) -> {
+            if (entry.sessionId != sessionId && held.remove(key, entry)) {
+                lost.add(entry);
+            }
+        });
+        if (!lost.isEmpty()) {
+            sessionGeneration.incrementAndGet();
+            log.warn("ZooKeeper reconnected on a new session ({}): {} held locks are lost", description, lost.size());
+        }
+        report(lost);
+        orphans.values().forEach(this::cleanOrphan);
+        // Watches of the old session are gone; same-session watches are restored by the client, re-arming is cheap.
+        watches.forEach(watch -> {
+            watch.arm();
+            watch.signal();
+        });
+    }
+
+    private void report(List<Held> lost) {
+        if (lost.isEmpty()) {
+            return;
+        }
+        KeeperException cause = new KeeperException.SessionExpiredException();
+        for (Held entry : lost) {
+            lossListener.lost(entry.key, entry.owner, LockLoss.Reason.SESSION_LOST, cause);
+        }
+        // The core ignores a report for a handle it has not activated yet (acquired() returned just before the
+        // loss); reporting again a little later reaches it. Reports for forgotten owners are ignored.
+        CompletableFuture.delayedExecutor(REREPORT_DELAY_MS, TimeUnit.MILLISECONDS).execute(() -> {
+            for (Held entry : lost) {
+                lossListener.lost(entry.key, entry.owner, LockLoss.Reason.SESSION_LOST, cause);
+            }
+        });
+    }
+
+    // ---- orphans: nodes of ours whose create or delete had an unknown outcome ----
+
+    private void abandonedCreate(Reply reply, String path, byte[] owner, long sessionId, ZooKeeper zk) {
+        if (reply.code() == KeeperException.Code.OK || isUncertain(reply.code())) {
+            // The caller already gave up (timeout) and reported failure: the node must not stay.
+            addOrphan(new Orphan(path, owner, sessionId, zk));
+        }
+    }
+
+    private void addOrphan(Orphan orphan) {
+        if (closed.get()) {
+            return;
+        }
+        orphans.put(orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8), orphan);
+        if (orphan.zk.getState().isConnected()) {
+            cleanOrphan(orphan);
+        }
+    }
+
+    private void cleanOrphan(Orphan orphan) {
+        String id = orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8);
+        if (orphan.zk.getSessionId() != orphan.sessionId || !orphan.zk.getState().isAlive()) {
+            orphans.remove(id, orphan);
+            return;
+        }
+        orphan.zk.getData(orphan.path, false, (rc, path, ctx, data, stat) -> {
+            KeeperException.Code code = KeeperException.Code.get(rc);
+            if (code == KeeperException.Code.OK && stat.getEphemeralOwner() == orphan.sessionId
+                    && Arrays.equals(data, orphan.owner)) {
+                orphan.zk.delete(orphan.path, stat.getVersion(), (deleteRc, p, c) -> {
+                    if (!isUncertain(KeeperException.Code.get(deleteRc))) {
+                        orphans.remove(id, orphan);
+                        log.debug("deleted orphaned lock node {}: {}", orphan.path,
+                                KeeperException.Code.get(deleteRc));
+                    }
+                }, null);
+            } else if (!isUncertain(code)) {
+                // Gone, or another owner's: nothing of ours to delete. Uncertain answers retry on reconnect.
+                orphans.remove(id, orphan);
+            }
+        }, null);
+    }
+
+    private static boolean isUncertain(KeeperException.Code code) {
+        return code == KeeperException.Code.CONNECTIONLOSS || code == KeeperException.Code.OPERATIONTIMEOUT
+                || code == KeeperException.Code.REQUESTTIMEOUT;
+    }
+
+    // ---- plumbing ----
+
+    private String pathOf(String key) {
+        return locksPath + "/" + ZnodeNames.encode(key);
+    }
+
+    /** Creates the missing parents of the lock nodes; CONTAINERs, so the server removes them once empty. */
+    private void ensureParents(ZooKeeper zk, long deadline, String key) {
+        String[] parts = locksPath.substring(1).split("/");
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length; i++) {
+            path.append('/').append(parts[i]);
+            CreateMode mode = i < namespaceLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            zk.create(path.toString(), NO_DATA, acl, mode,
+                    (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
+            Reply reply = await(future, deadline, false, "acquiring", key);
+            if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
+                throw failure("acquiring", key, reply, "could not create parent " + path);
+            }
+        }
+    }
+
+    /** The current session's handle, waiting for the connection until {@code deadline}. */
+    private ZooKeeper connectedHandle(long deadline, String what, String key) {
+        CuratorZookeeperClient zookeeperClient = client.getZookeeperClient();
+        if (!zookeeperClient.isConnected()) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            boolean connected;
+            try {
+                connected = remainingMs > 0 && client.blockUntilConnected((int) remainingMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockBackendException(what + " lock '" + key + "' on " + description
+                        + ": interrupted while waiting for the ZooKeeper connection", e);
+            } catch (RuntimeException e) {
+                throw new LockBackendException(what + " lock '" + key + "' on " + description + ": " + e, e);
+            }
+            if (!connected) {
+                throw new LockBackendException(what + " lock '" + key + "' on " + description
+                        + ": not connected to ZooKeeper within the operation timeout " + timeout);
+            }
+        }
+        return handle(what, key);
+    }
+
+    private ZooKeeper handle(String what, String key) {
+        try {
+            return client.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            throw new LockBackendException(what + " lock '" + key + "' on " + description + ": " + e, e);
+        }
+    }
+
+    private boolean isCurrent(ZooKeeper zk) {
+        try {
+            return client.getZookeeperClient().getZooKeeper() == zk;
+        } catch (Exception e) {
+            // No current handle (closing, or between sessions): certainly not the one that made the node.
+            return false;
+        }
+    }
+
+    private long currentSessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Waits for {@code future} until {@code deadline}. On timeout it completes the future with {@link #TIMED_OUT}
+     * itself, so a reply arriving later is handled by the callback (as an orphan), never lost; if the reply won the
+     * race, it is returned.
+     */
+    private Reply await(CompletableFuture<Reply> future, long deadline, boolean uninterruptible, String what,
+                        String key) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    if (!uninterruptible) {
+                        Thread.currentThread().interrupt();
+                        if (future.complete(TIMED_OUT)) {
+                            throw new LockBackendException(what + " lock '" + key + "' on " + description
+                                    + ": interrupted", e);
+                        }
+                        return future.join();
+                    }
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    if (future.complete(TIMED_OUT)) {
+                        throw new LockBackendException(what + " lock '" + key + "' on " + description
+                                + ": no answer from ZooKeeper within the operation timeout " + timeout);
+                    }
+                    return future.join();
+                } catch (ExecutionException e) {
+                    throw new LockBackendException(what + " lock '" + key + "' on " + description + ": "
+                            + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private LockBackendException failure(String what, String key, Reply reply, String detail) {
+        KeeperException cause = KeeperException.create(reply.code());
+        return new LockBackendException(what + " lock '" + key + "' on " + description + " failed: " + reply.code()
+                + (detail == null ? "" : "; " + detail), cause);
+    }
+
+    /** One waiting call's watch on one lock node; re-armed after every event until closed. */
+    private final class KeyWatch implements Watcher, Subscription {
+        private final String path;
+        private final Runnable onRelease;
+        private volatile boolean closed;
+
+        KeyWatch(String path, Runnable onRelease) {
+            this.path = path;
+            this.onRelease = onRelease;
+        }
+
+        void arm() {
+            if (closed) {
+                return;
+            }
+            ZooKeeper zk;
+            try {
+                zk = client.getZookeeperClient().getZooKeeper();
+            } catch (Exception e) {
+                // No session right now: the waiter's next attempt reports the outage; a reconnect re-arms us.
+                signal();
+                return;
+            }
+            zk.exists(path, this, (rc, p, ctx, stat) -> {
+                // NONODE: the key is free now (a release may have happened between an event and this re-arm).
+                // Errors: wake the waiter so that its next attempt reports the problem. Both may be spurious.
+                if (rc != KeeperException.Code.OK.intValue()) {
+                    signal();
+                }
+            }, null);
+        }
+
+        void signal() {
+            if (!closed) {
+                onRelease.run();
+            }
+        }
+
+        @Override
+        public void process(WatchedEvent event) {
+            if (closed || event.getType() == Event.EventType.None) {
+                // Connection events come through the Curator state listener.
+                return;
+            }
+            signal();
+            arm();
+        }
+
+        @Override
+        public void close() {
+            // The one-shot server-side watch stays until the node next changes; that costs one ignored event.
+            closed = true;
+            watches.remove(this);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.distlock.zookeeper;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.spi.LockManagerCore;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.common.PathUtils;
+import org.apache.zookeeper.data.ACL;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Entry point of the ZooKeeper backend: locks that are EPHEMERAL znodes, held as long as the ZooKeeper session that
+ * created them, never granted twice by the ensemble (a CP store: a leader failover loses no lock and grants none
+ * twice), with the node's creation zxid as fencing token.
+ * <pre>{@code
+ * LockManager locks = ZooKeeperLockManager.builder()
+ *         .connectString("zk1:2181,zk2:2181,zk3:2181")
+ *         .namespace("orders")                 // nodes live under /orders/locks
+ *         .settings(LockSettings.defaults())   // lease 30 s = the session timeout
+ *         .build();
+ * }</pre>
+ * The same is reachable as {@code LockManagers.create(URI.create("zookeeper://zk1:2181,zk2:2181/orders"))}.
+ *
+ * <p><b>Client ownership:</b> with {@link Builder#connectString} the manager builds, starts and closes its own Curator
+ * client; with {@link Builder#client} it uses the caller's started client, which the caller keeps and closes after the
+ * manager. Requests go to the client's current session handle, not through Curator's retry loop, so the client's
+ * retry policy does not matter; its namespace does (lock nodes go below it).
+ *
+ * <p><b>Lease = session:</b> a lock lives as long as the session; there is nothing to renew. When the manager builds
+ * its client, the session timeout is {@link LockSettings#lease()} unless {@link Builder#sessionTimeout} says
+ * otherwise, so "a dead holder frees its keys within one lease" holds as the server enforces the session timeout (which
+ * it clamps to its {@code minSessionTimeout}/{@code maxSessionTimeout}, by default 2 and 20 ticks). Fixed-lease mode
+ * ({@code renewal=false}) is not supported: the lock cannot expire while its session lives. A lost session (Curator
+ * LOST, or a reconnect on another session) marks every handle of that session lost with
+ * {@link io.distlock.LockLoss.Reason#SESSION_LOST}.
+ *
+ * <p><b>Timeouts and outages:</b> every call returns or throws {@link LockBackendException} within
+ * {@link LockSettings#operationTimeout()}; an unreachable ensemble is never reported as a held key.
+ *
+ * <p>Thread safe; the builder is not.
+ */
+public final class ZooKeeperLockManager {
+
+    /** The parent of the {@code locks} node when no namespace is given. */
+    public static final String DEFAULT_NAMESPACE = "distlock";
+    /**
+     * When Curator declares the session lost after a disconnect, as a percentage of the session timeout (its
+     * default is 100). ZooKeeper notices a silent connection after 2/3 of the session timeout, and the server may
+     * expire the session 1/3 later: 30 % reports the loss no later than the server can have expired the session,
+     * so a holder cut off from the ensemble learns of the loss before a successor can take the key. A connection
+     * that breaks at once (a server restart) then costs the locks after 30 % of the timeout.
+     */
+    static final int SESSION_EXPIRATION_PERCENT = 30;
+
+    private ZooKeeperLockManager() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds ZooKeeper managers; not thread safe, {@link #build()} may be called repeatedly. */
+    public static final class Builder {
+        private CuratorFramework client;
+        private String connectString;
+        private String namespace = DEFAULT_NAMESPACE;
+        private Duration sessionTimeout;
+        private Duration connectionTimeout;
+        private String authScheme;
+        private byte[] auth;
+        private List<ACL> acl;
+        private LockSettings settings = LockSettings.defaults();
+
+        private Builder() {
+        }
+
+        /**
+         * Uses the caller's started client; the caller closes it after the manager. Excludes
+         * {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and {@link #authorization}.
+         */
+        public Builder client(CuratorFramework client) {
+            this.client = Objects.requireNonNull(client, "client must not be null");
+            return this;
+        }
+
+        /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client. */
+        public Builder connectString(String connectString) {
+            Objects.requireNonNull(connectString, "connectString must not be null");
+            if (connectString.isBlank()) {
+                throw new IllegalArgumentException("connectString must not be blank");
+            }
+            this.connectString = connectString;
+            return this;
+        }
+
+        /**
+         * The node under which the {@code locks} parent lives, e.g. {@code orders} or {@code apps/orders};
+         * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
+         */
+        public Builder namespace(String namespace) {
+            Objects.requireNonNull(namespace, "namespace must not be null");
+            String trimmed = namespace.replaceAll("^/+|/+$", "");
+            if (!trimmed.isEmpty()) {
+                try {
+                    PathUtils.validatePath("/" + trimmed);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("namespace '" + namespace + "' is not a valid ZooKeeper path: "
+                            + e.getMessage(), e);
+                }
+            }
+            this.namespace = trimmed;
+            return this;
+        }
+
+        /** The session timeout the manager's own client asks for. Default: the settings' lease. */
+        public Builder sessionTimeout(Duration sessionTimeout) {
+            this.sessionTimeout = positive(sessionTimeout, "sessionTimeout");
+            return this;
+        }
+
+        /** How long the manager's own client tries to connect at first. Default: the settings' operation timeout. */
+        public Builder connectionTimeout(Duration connectionTimeout) {
+            this.connectionTimeout = positive(connectionTimeout, "connectionTimeout");
+            return this;
+        }
+
+        /**
+         * Authentication for the manager's own client, e.g. {@code ("digest", "user:password")}. With it, lock nodes
+         * and their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every manager sharing the namespace
+         * must use the same identity.
+         */
+        public Builder authorization(String scheme, String auth) {
+            Objects.requireNonNull(scheme, "scheme must not be null");
+            Objects.requireNonNull(auth, "auth must not be null");
+            this.authScheme = scheme;
+            this.auth = auth.getBytes(StandardCharsets.UTF_8);
+            return this;
+        }
+
+        /**
+         * The ACL of lock nodes and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
+         * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
+         */
+        public Builder acl(List<ACL> acl) {
+            Objects.requireNonNull(acl, "acl must not be null");
+            if (acl.isEmpty()) {
+                throw new IllegalArgumentException("acl must not be empty");
+            }
+            this.acl = List.copyOf(acl);
+            return this;
+        }
+
+        /** Lease (= session timeout of an owned client), operation timeout, key prefix; renewal must stay on. */
+        public Builder settings(LockSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings must not be null");
+            return this;
+        }
+
+        /**
+         * Builds the manager. With a connect string it starts its client without waiting for the connection: an
+         * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
+         *
+         * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
+         *     owned client are combined with a caller's client, if the caller's client is not started, or if the
+         *     settings ask for fixed leases
+         */
+        public LockManager build() {
+            if (!settings.renewal()) {
+                throw new IllegalArgumentException("ZooKeeper locks live as long as their session and cannot expire "
+                        + "after a fixed lease: renewal=false is not supported");
+            }
+            if ((client == null) == (connectString == null)) {
+                throw new IllegalArgumentException("set exactly one of client(CuratorFramework) and connectString");
+            }
+            List<ACL> nodeAcl = acl != null ? acl
+                    : authScheme != null ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+            String root = namespace.isEmpty() ? "/" : "/" + namespace;
+            if (client != null) {
+                if (sessionTimeout != null || connectionTimeout != null || authScheme != null) {
+                    throw new IllegalArgumentException("sessionTimeout, connectionTimeout and authorization configure "
+                            + "the manager's own client; set them on the CuratorFramework you pass instead");
+                }
+                if (client.getState() != CuratorFrameworkState.STARTED) {
+                    throw new IllegalArgumentException("the CuratorFramework must be started, it is "
+                            + client.getState());
+                }
+                return LockManagerCore.create(new ZooKeeperLockBackend(client, false, root, nodeAcl,
+                        settings.operationTimeout()), settings);
+            }
+            CuratorFramework owned = newClient();
+            try {
+                owned.start();
+                return LockManagerCore.create(new ZooKeeperLockBackend(owned, true, root, nodeAcl,
+                        settings.operationTimeout()), settings);
+            } catch (RuntimeException e) {
+                owned.close();
+                throw e;
+            }
+        }
+
+        private CuratorFramework newClient() {
+            Duration session = sessionTimeout != null ? sessionTimeout : settings.lease();
+            Duration connection = connectionTimeout != null ? connectionTimeout : settings.operationTimeout();
+            CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                    .connectString(connectString)
+                    .sessionTimeoutMs(saturatedMillis(session))
+                    .connectionTimeoutMs(saturatedMillis(connection))
+                    // Lock requests bypass Curator's retry loop; this only keeps Curator from retrying anything else
+                    // on a new session behind our back.
+                    .retryPolicy(new RetryNTimes(0, 0))
+                    .simulatedSessionExpirationPercent(SESSION_EXPIRATION_PERCENT)
+                    // No dynamic reconfiguration tracking: one watch and one read less per client.
+                    .ensembleTracker(false);
+            if (authScheme != null) {
+                builder.authorization(authScheme, auth);
+            }
+            try {
+                return builder.build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid ZooKeeper connect string '" + connectString + "': "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private static int saturatedMillis(Duration d) {
+            return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name + " must not be null");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}
