@@ -7,9 +7,10 @@ import io.distlock.spi.LockUri;
 import java.util.Set;
 
 /**
- * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&lease=..&timeout=..&prefix=..]}:
+ * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&connectTimeout=10s&lease=..&timeout=..&prefix=..]}:
  * a manager with its own Hazelcast client (shut down when the manager closes). {@code cluster} defaults to
- * {@code dev}, {@code map} to {@value HazelcastLockManager#DEFAULT_MAP_NAME}; a port defaults to 5701. Credentials
+ * {@code dev}, {@code map} to {@value HazelcastLockManager#DEFAULT_MAP_NAME}, {@code connectTimeout} (how long
+ * creating the manager waits for the first connection) to 10 s; a port defaults to 5701. Credentials
  * only work against clusters with security enabled (Enterprise). Public only for {@link java.util.ServiceLoader}.
  */
 public final class HazelcastLockProvider implements LockManagerProvider {
@@ -21,7 +22,7 @@ public final class HazelcastLockProvider implements LockManagerProvider {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("cluster", "map");
+        return Set.of("cluster", "map", "connectTimeout");
     }
 
     @Override
@@ -40,6 +41,8 @@ public final class HazelcastLockProvider implements LockManagerProvider {
         }
         uri.parameter("cluster").ifPresent(builder::clusterName);
         uri.parameter("map").ifPresent(builder::mapName);
+        uri.parameter("connectTimeout").ifPresent(
+                text -> builder.connectTimeout(LockUri.parseDuration("connectTimeout", text)));
         if (uri.userInfo().isPresent()) {
             builder.credentials(uri.user().orElse(""), uri.password().orElse(""));
         }

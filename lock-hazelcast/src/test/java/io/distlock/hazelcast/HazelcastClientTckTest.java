@@ -1,0 +1,124 @@
+package io.distlock.hazelcast;
+
+import io.distlock.tck.ExclusionTck;
+import io.distlock.tck.FailFastTck;
+import io.distlock.tck.FencingTck;
+import io.distlock.tck.KeyTck;
+import io.distlock.tck.LeaseTck;
+import io.distlock.tck.ManagerLifecycleTck;
+import io.distlock.tck.MissionTck;
+import io.distlock.tck.OutageTck;
+import io.distlock.tck.ReleaseTck;
+import io.distlock.tck.TckBackend;
+import io.distlock.tck.WaitingTck;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The whole TCK against managers that each own a client of a two-member cluster, as replicas of a service that talk to
+ * a separate Hazelcast cluster do.
+ */
+@DisplayName("TCK: hazelcast, clients of a two-member cluster")
+class HazelcastClientTckTest {
+
+    private static TestCluster cluster;
+    private static TckBackend fixture;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = TestCluster.start("client-tck", 2);
+        fixture = new HazelcastTckBackend("hazelcast (clients of 2 members)", cluster,
+                settings -> HazelcastLockManager.builder().addresses(cluster.addresses())
+                        .clusterName(cluster.clusterName()).mapName(HazelcastTckBackend.MAP).settings(settings)
+                        .build());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Nested
+    class Mission extends MissionTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Exclusion extends ExclusionTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class FailFast extends FailFastTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Release extends ReleaseTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Waiting extends WaitingTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Lease extends LeaseTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Fencing extends FencingTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Keys extends KeyTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class Outage extends OutageTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+
+    @Nested
+    class ManagerLifecycle extends ManagerLifecycleTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+    }
+}

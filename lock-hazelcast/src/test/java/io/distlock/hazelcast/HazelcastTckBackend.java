@@ -1,0 +1,64 @@
+package io.distlock.hazelcast;
+
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.tck.TckBackend;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The TCK fixture on a {@link TestCluster}: managers from {@code factory} (on a member, or each with its own client);
+ * an outage occupies every partition thread of every member (calls get no answer, as with paused members, and the data
+ * stays), and losing all locks clears the lock map.
+ */
+final class HazelcastTckBackend implements TckBackend {
+
+    static final String MAP = "distlock.tck";
+
+    private final String name;
+    private final TestCluster cluster;
+    private final Function<LockSettings, LockManager> factory;
+
+    HazelcastTckBackend(String name, TestCluster cluster, Function<LockSettings, LockManager> factory) {
+        this.name = name;
+        this.cluster = cluster;
+        this.factory = factory;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LockManager newManager(LockSettings settings) {
+        return factory.apply(settings);
+    }
+
+    @Override
+    public LockSettings settings() {
+        return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1));
+    }
+
+    @Override
+    public Optional<Faults> faults() {
+        return Optional.of(new Faults() {
+            @Override
+            public void startOutage() {
+                cluster.blockPartitions();
+            }
+
+            @Override
+            public void endOutage() {
+                cluster.unblockPartitions();
+            }
+
+            @Override
+            public void loseAllLocks() {
+                cluster.member(0).getMap(MAP).clear();
+            }
+        });
+    }
+}
