@@ -49,9 +49,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>lease</b> = the session: nothing to renew. Session loss (Curator LOST, or a reconnect on another session)
  *       is reported for every held key as {@link LockLoss.Reason#SESSION_LOST}.</li>
  * </ul>
- * Requests go straight to the session's {@link ZooKeeper} handle, not through Curator's retry loop: Curator may retry
- * a request on a new session (SESSIONEXPIRED is retryable there) and waits for the connection once per call, neither
- * of which a lock may do. Every call is bounded by the operation timeout. A create or delete whose outcome is unknown
+ * Requests go straight to the session's {@link ZooKeeper} handle, not through Curator's retry loop: Curator retries
+ * after a connection loss, possibly on a new session (a delete repeated there can remove a successor's node), and
+ * waits for the connection up to its connection timeout once per call; a lock must decide both itself. Every call is
+ * bounded by the operation timeout. A create or delete whose outcome is unknown
  * (timeout, connection loss) is remembered as an orphan and deleted once the same session is connected again, if the
  * node still carries our owner id; a dead session takes its orphans with it.
  *
@@ -64,7 +65,10 @@ final class ZooKeeperLockBackend implements LockBackend {
     private static final byte[] NO_DATA = new byte[0];
     /** We never set data on a lock node, so it keeps the version it was created with. */
     private static final int CREATED_VERSION = 0;
-    /** Creates attempted per acquire: a parent container may be reaped between making it and the retry. */
+    /**
+     * Creates attempted per acquire: a parent container may be reaped between making it and the retry, and a create
+     * sent just before the client noticed its session expired is retried on the new session.
+     */
     private static final int MAX_CREATE_ATTEMPTS = 3;
     /** A second loss report this long after the first catches a handle the core was still activating. */
     private static final long REREPORT_DELAY_MS = 200;
@@ -170,6 +174,13 @@ final class ZooKeeperLockBackend implements LockBackend {
                         continue;
                     }
                     throw failure("acquiring", key, reply, "its parent node keeps disappearing");
+                case SESSIONEXPIRED:
+                    // Certainly not applied: an expired session's requests are refused. Curator is replacing the
+                    // session; try once more on the new one if the deadline allows.
+                    if (attempt < MAX_CREATE_ATTEMPTS) {
+                        continue;
+                    }
+                    throw failure("acquiring", key, reply, null);
                 case CONNECTIONLOSS:
                 case OPERATIONTIMEOUT:
                 case REQUESTTIMEOUT:
