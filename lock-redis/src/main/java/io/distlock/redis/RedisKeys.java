@@ -1,0 +1,38 @@
+package io.distlock.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * The Redis keys of one lock. Every key of a lock carries the same hash tag, so that in Redis Cluster they live in one
+ * slot and one script can touch them all. The tag is the base64url form of the key's UTF-8 bytes: reversible (two
+ * distinct keys never share Redis keys, no hashing, no collisions) and free of braces whatever characters the user
+ * key has ({@code {}}, {@code a{b}c}...), which would otherwise move the tag. Keys reach us at most 1280 UTF-8 bytes
+ * long, so a Redis key is at most about 1.7 KB.
+ */
+final class RedisKeys {
+
+    /** Before the tag; must contain no brace, or Redis Cluster would hash the wrong part. */
+    static final String NAMESPACE = "distlock:{";
+    /** The channel every release is published on, with the released lock key as message. */
+    static final String RELEASE_CHANNEL = "distlock:released";
+
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+    private RedisKeys() {
+    }
+
+    /** The key that exists while the lock is held: value {@code <token>:<owner>}, expiring with the lease. */
+    static String lockKey(String key) {
+        return tag(key) + "}:lock";
+    }
+
+    /** The key holding the last fencing token issued for the lock; same slot as {@link #lockKey}. */
+    static String fenceKey(String lockKey) {
+        return lockKey.substring(0, lockKey.length() - "lock".length()) + "fence";
+    }
+
+    private static String tag(String key) {
+        return NAMESPACE + ENCODER.encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The Redis backend ({@code redis://}, {@code rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}) on the
+ * Redisson client: one Lua script per operation, fencing tokens from a per-key counter and the server clock, release
+ * notifications over one shared pub/sub channel. {@link io.distlock.redis.RedisLockManager} is the entry point.
+ */
+package io.distlock.redis;
