@@ -28,7 +28,8 @@ final class OwnedClient {
      * background, so the manager works again after an outage without being rebuilt (clause 9.3). Mode {@code ON}
      * would block calls until the invocation timeout, and any finite cluster connect timeout shuts the client down
      * for good once it passes. The first connection is awaited here, bounded by {@code connectTimeout}, so a wrong
-     * address or cluster name fails the build instead of every later call.
+     * address or cluster name fails the build instead of every later call. Backup acknowledgements go through the
+     * partition owner (see below), so an answer also means the backup was written.
      *
      * @throws LockBackendException if it does not connect within {@code connectTimeout}
      */
@@ -47,6 +48,10 @@ final class OwnedClient {
         config.getNetworkConfig().setAddresses(addresses)
                 .setConnectionTimeout((int) Math.min(Integer.MAX_VALUE,
                         Math.max(1000, Math.min(operationTimeout.toMillis(), 5000))));
+        // Let the partition owner answer once its backup is written, instead of the backup member acking to the
+        // client: an ack sent before the client has connected to that member is lost, and the call then waits for
+        // hazelcast.client.operation.backup.timeout.millis (5 s) before it completes (seen on fresh clients).
+        config.setBackupAckToClientEnabled(false);
         ClientConnectionStrategyConfig strategy = config.getConnectionStrategyConfig();
         strategy.setAsyncStart(true).setReconnectMode(ClientConnectionStrategyConfig.ReconnectMode.ASYNC);
         strategy.getConnectionRetryConfig().setClusterConnectTimeoutMillis(-1).setInitialBackoffMillis(100)
