@@ -40,11 +40,11 @@ final class RedisServer implements AutoCloseable {
 
     /** Starts a server with extra configuration arguments such as {@code --requirepass secret}. */
     static RedisServer start(String... extraArgs) {
-        return start(null, extraArgs);
+        return startWithPassword(null, extraArgs);
     }
 
     /** As {@link #start(String...)}, for a server that needs {@code password} to answer redis-cli. */
-    static RedisServer start(String password, String... extraArgs) {
+    static RedisServer startWithPassword(String password, String... extraArgs) {
         requireRedis();
         Path dir = tempDir("distlock-redis-");
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
