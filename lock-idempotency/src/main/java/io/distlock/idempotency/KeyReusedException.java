@@ -1,0 +1,13 @@
+package io.distlock.idempotency;
+
+/**
+ * The idempotency key was used before with a different request (another fingerprint): a client bug, never a retry.
+ * Answer like Stripe's 422.
+ */
+public class KeyReusedException extends IdempotencyException {
+    private static final long serialVersionUID = 1L;
+
+    public KeyReusedException(String key) {
+        super(key, "idempotency key '" + key + "' was already used with a different request", null);
+    }
+}

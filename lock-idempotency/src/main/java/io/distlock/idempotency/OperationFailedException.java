@@ -1,0 +1,13 @@
+package io.distlock.idempotency;
+
+/**
+ * The operation threw a checked exception (its cause), or — when failures are recorded — a duplicate of a request
+ * whose operation failed gets this with the recorded description instead of running again.
+ */
+public class OperationFailedException extends IdempotencyException {
+    private static final long serialVersionUID = 1L;
+
+    public OperationFailedException(String key, String message, Throwable cause) {
+        super(key, message, cause);
+    }
+}
