@@ -217,9 +217,10 @@ public final class RedisLockManager {
                 throw new IllegalStateException("Redis Cluster has only database 0, got database " + database);
             }
             String description = describe();
+            Config config = config();
             RedissonClient owned;
             try {
-                owned = Redisson.create(config());
+                owned = Redisson.create(config);
             } catch (RuntimeException e) {
                 throw new LockBackendException("could not connect to " + description + ": " + e.getMessage(), e);
             }
