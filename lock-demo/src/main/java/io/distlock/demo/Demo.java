@@ -116,7 +116,7 @@ public final class Demo {
 
         try (deployment) {
             DemoRunner.Results results = DemoRunner.run(options, deployment, progress);
-            progress.status("stopping");
+            progress.clear();
             out.print(new Report(unicode).format(options, deployment.description(), results));
             if (!results.passed()) {
                 err.print("demo: " + Report.failure(results.stream(), results.withDistlock()).strip() + "\n");
