@@ -45,12 +45,21 @@ final class RedisServer implements AutoCloseable {
 
     /** As {@link #start(String...)}, for a server that needs {@code password} to answer redis-cli. */
     static RedisServer startWithPassword(String password, String... extraArgs) {
+        return start(0, password, extraArgs);
+    }
+
+    /** As {@link #start(String...)}, on {@code port} (0 for a free one). */
+    static RedisServer startOnPort(int port, String... extraArgs) {
+        return start(port, null, extraArgs);
+    }
+
+    private static RedisServer start(int port, String password, String... extraArgs) {
         requireRedis();
         Path dir = tempDir("distlock-redis-");
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", dir.toString(), "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
         args.addAll(List.of(extraArgs));
-        RedisServer server = new RedisServer(dir, freePort(), args, password);
+        RedisServer server = new RedisServer(dir, port == 0 ? freePort() : port, args, password);
         server.launch(List.of());
         return server;
     }

@@ -6,19 +6,34 @@ import io.distlock.tck.TckBackend;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The TCK fixture for a Redis deployment: each manager builds (and owns) its own client, as a replica would. */
 final class RedisTckBackend implements TckBackend {
 
     private final String name;
-    private final Supplier<RedisLockManager.Builder> builders;
+    private final Function<LockSettings, LockManager> factory;
     private final Faults faults;
 
-    RedisTckBackend(String name, Supplier<RedisLockManager.Builder> builders, Faults faults) {
+    RedisTckBackend(String name, Function<LockSettings, LockManager> factory, Faults faults) {
         this.name = name;
-        this.builders = builders;
+        this.factory = factory;
         this.faults = faults;
+    }
+
+    /** Managers from builders that {@code builders} prepares with connection settings. */
+    static Function<LockSettings, LockManager> builders(Supplier<RedisLockManager.Builder> builders) {
+        return settings -> builders.get().settings(settings).build();
+    }
+
+    /** The URI query for {@code settings}, for fixtures that make their managers from URIs. */
+    static String query(LockSettings settings) {
+        return "?lease=" + settings.lease().toMillis() + "ms&renewal=" + settings.renewal() + "&timeout="
+                + settings.operationTimeout().toMillis() + "ms&prefix="
+                + URLEncoder.encode(settings.keyPrefix(), StandardCharsets.UTF_8);
     }
 
     /** Faults of one server: SIGSTOP/SIGCONT for an outage, FLUSHALL for losing every lock. */
@@ -48,7 +63,7 @@ final class RedisTckBackend implements TckBackend {
 
     @Override
     public LockManager newManager(LockSettings settings) {
-        return builders.get().settings(settings).build();
+        return factory.apply(settings);
     }
 
     @Override

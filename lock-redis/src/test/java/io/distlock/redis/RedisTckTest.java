@@ -30,7 +30,8 @@ class RedisTckTest {
     static void startServer() {
         server = RedisServer.start();
         backend = new RedisTckBackend("redis (single server)",
-                () -> RedisLockManager.builder().address(server.address()), RedisTckBackend.faultsOf(server));
+                RedisTckBackend.builders(() -> RedisLockManager.builder().address(server.address())),
+                RedisTckBackend.faultsOf(server));
     }
 
     @AfterAll

@@ -1,0 +1,86 @@
+package io.distlock.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A private Redis Cluster of three masters without replicas, on free loopback ports (each node also needs its port
+ * + 10000 free for the cluster bus), created with {@code redis-cli --cluster create}. {@link #close()} stops every
+ * node.
+ */
+final class RedisCluster implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+
+    private final List<RedisServer> nodes = new ArrayList<>();
+
+    private RedisCluster() {
+    }
+
+    static RedisCluster start() {
+        RedisCluster cluster = new RedisCluster();
+        try {
+            for (int i = 0; i < 3; i++) {
+                int port = clusterPort();
+                cluster.nodes.add(RedisServer.startOnPort(port, "--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "5000"));
+            }
+            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+            cluster.nodes.forEach(n -> create.add(n.address()));
+            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            RedisServer.run(create);
+            cluster.awaitReady();
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /** A free port whose cluster bus port (+10000) is also free. */
+    private static int clusterPort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = RedisServer.freePort();
+            if (port + 10000 <= 65535) {
+                try (java.net.ServerSocket bus = new java.net.ServerSocket(port + 10000, 1,
+                        java.net.InetAddress.getLoopbackAddress())) {
+                    return port;
+                } catch (java.io.IOException e) {
+                    // Bus port taken: try another.
+                }
+            }
+        }
+        throw new IllegalStateException("no free port pair for a cluster node");
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (!nodes.stream().allMatch(n -> n.cli("CLUSTER", "INFO").contains("cluster_state:ok"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the cluster did not become ready: " + nodes.get(0).cli("CLUSTER",
+                        "INFO"));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** The seed addresses, {@code host:port} each. */
+    String[] addresses() {
+        return nodes.stream().map(RedisServer::address).toArray(String[]::new);
+    }
+
+    List<RedisServer> nodes() {
+        return nodes;
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RedisServer::close);
+    }
+}
