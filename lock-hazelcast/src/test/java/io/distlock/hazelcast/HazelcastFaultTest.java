@@ -1,0 +1,177 @@
+package io.distlock.hazelcast;
+
+import io.distlock.LockBackendException;
+import io.distlock.LockHandle;
+import io.distlock.LockLoss;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Hazelcast-specific faults, each on its own cluster because it destroys members: the partition owner of a held key
+ * dies (the lock survives on the backup), a client loses its cluster (its handles are lost once the lease passes, and
+ * it works again once the cluster is back), and the whole cluster restarts empty (fencing tokens still increase).
+ */
+@DisplayName("hazelcast faults")
+class HazelcastFaultTest {
+
+    private static final Duration LEASE = Duration.ofMillis(900);
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration FAILOVER_LEASE = Duration.ofSeconds(4);
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        Exception failure = null;
+        // Managers first, then the clusters they talk to.
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        resources.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private TestCluster cluster(String hint, int size) {
+        TestCluster cluster = TestCluster.start(hint, size);
+        resources.add(cluster);
+        return cluster;
+    }
+
+    private LockManager clientManager(TestCluster cluster, LockSettings settings) {
+        LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
+                .clusterName(cluster.clusterName()).settings(settings).build();
+        resources.add(manager);
+        return manager;
+    }
+
+    private static LockSettings settings() {
+        return LockSettings.defaults().withLease(LEASE).withOperationTimeout(TIMEOUT);
+    }
+
+    private static String key(String hint) {
+        return "fault:" + hint + ":" + UUID.randomUUID();
+    }
+
+    @ParameterizedTest(name = "member {0}")
+    @ValueSource(strings = {"terminated", "shut down"})
+    @DisplayName("the partition owner of a held key goes away: the lock survives on the backup, no double grant")
+    void ownerLossKeepsLock(String how) throws InterruptedException {
+        TestCluster cluster = cluster("owner-loss", 2);
+        // The lease must outlast the fail-over (the survivor notices the crash, promotes the backup, clients learn
+        // the new partition table); a lock whose lease runs out during it is lost, and its holder told so.
+        LockSettings settings = settings().withLease(FAILOVER_LEASE);
+        LockManager holder = clientManager(cluster, settings);
+        LockManager contender = clientManager(cluster, settings);
+        String key = key("owner-loss");
+        LockHandle held = holder.tryLock(key).orElseThrow();
+        int owner = cluster.ownerOf(key);
+        if (how.equals("terminated")) {
+            cluster.terminate(owner);
+        } else {
+            cluster.shutdown(owner);
+        }
+        long crashedAt = System.nanoTime();
+        // While the backup is promoted, calls may fail; once they answer, the key must still be held.
+        Optional<LockHandle> stolen = Awaitility.await("the contender gets an answer for " + key)
+                .atMost(Duration.ofSeconds(20)).ignoreException(LockBackendException.class)
+                .until(() -> contender.tryLock(key), result -> true);
+        System.out.printf("owner %s: first answer after %d ms%n", how, (System.nanoTime() - crashedAt) / 1_000_000);
+        assertThat(stolen).as("the contender got %s after the owner of its partition was %s", key, how).isEmpty();
+        // Renewals keep going on the promoted backup for more than a lease.
+        long end = System.nanoTime() + FAILOVER_LEASE.multipliedBy(3).dividedBy(2).toNanos();
+        while (System.nanoTime() < end) {
+            Optional<LockHandle> probe;
+            try {
+                probe = contender.tryLock(key);
+            } catch (LockBackendException e) {
+                continue;
+            }
+            assertThat(probe).as("%s was free while its holder renewed it", key).isEmpty();
+            Thread.sleep(50);
+        }
+        assertThat(held.isHeld()).as("holder of %s after the member was %s", key, how).isTrue();
+        assertThat(held.lost().toCompletableFuture().isDone()).as("loss reported for %s", key).isFalse();
+        long token = held.fencingToken();
+        held.close();
+        try (LockHandle next = contender.tryLock(key).orElseThrow()) {
+            assertThat(next.fencingToken()).isGreaterThan(token);
+        }
+    }
+
+    @Test
+    @DisplayName("a client that loses its cluster reports its handles lost once the lease passes, and works again after")
+    void clientLosesCluster() {
+        TestCluster cluster = cluster("client-loss", 1);
+        LockManager manager = clientManager(cluster, settings());
+        String key = key("client-loss");
+        LockHandle held = manager.tryLock(key).orElseThrow();
+        long token = held.fencingToken();
+        cluster.terminateAll();
+        LockLoss loss = Awaitility.await("loss of " + key + " is reported").atMost(LEASE.plus(TIMEOUT).plusSeconds(3))
+                .until(() -> held.lost().toCompletableFuture().getNow(null), l -> l != null);
+        assertThat(loss.reason()).isEqualTo(LockLoss.Reason.BACKEND_UNREACHABLE);
+        assertThat(held.isHeld()).isFalse();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> manager.tryLock(key("offline")))
+                .as("tryLock while the cluster is gone").isInstanceOf(LockBackendException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plusSeconds(2));
+        held.close();
+
+        cluster.restartAll();
+        // The same manager reconnects on its own; the restarted cluster lost the key, tokens still increase.
+        LockHandle again = Awaitility.await("the manager works again after the cluster is back")
+                .atMost(Duration.ofSeconds(30)).ignoreException(LockBackendException.class)
+                .until(() -> manager.tryLock(key).orElse(null), h -> h != null);
+        try (again) {
+            assertThat(again.fencingToken()).isGreaterThan(token);
+        }
+    }
+
+    @Test
+    @DisplayName("the whole cluster restarts empty: fencing tokens still increase")
+    void fullRestartKeepsTokensIncreasing() {
+        TestCluster cluster = cluster("restart", 2);
+        String key = key("restart");
+        long last = 0;
+        for (int round = 0; round < 2; round++) {
+            // A fresh manager each round, as a service restarted with its cluster would have.
+            LockManager manager = clientManager(cluster, settings());
+            // Many quick acquisitions push the per-key counter ahead of the clock term as far as it can go.
+            for (int i = 0; i < 50; i++) {
+                try (LockHandle handle = manager.tryLock(key).orElseThrow()) {
+                    assertThat(handle.fencingToken()).as("round %d, acquisition %d", round, i).isGreaterThan(last);
+                    last = handle.fencingToken();
+                }
+            }
+            manager.close();
+            if (round == 0) {
+                cluster.restartAll();
+            }
+        }
+    }
+}
