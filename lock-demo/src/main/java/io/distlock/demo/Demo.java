@@ -104,8 +104,7 @@ public final class Demo {
             return EXIT_USAGE;
         } catch (LockBackendException e) {
             progress.clear();
-            err.println("demo: cannot reach the lock backend: " + e.getMessage()
-                    + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+            err.println("demo: cannot reach the lock backend: " + e.getMessage());
             err.println("      is it running? see ./demo --help");
             return EXIT_BACKEND;
         } catch (RuntimeException e) {

@@ -45,7 +45,7 @@ final class UriDeployment implements Deployment {
             }
             throw e;
         }
-        return new UriDeployment(LockUri.redact(uri) + ", one client per replica", managers);
+        return new UriDeployment(LockUri.redact(uri) + ", one LockManager (and client) per replica", managers);
     }
 
     @Override
