@@ -93,9 +93,10 @@ class SessionTest {
      */
     @Test
     void neverAdoptsTheNodeOfItsOwnExpiredSession() throws Exception {
-        CuratorFramework holderClient = client(Duration.ofSeconds(4));
+        // A long session keeps the window open long enough to look into it on a loaded machine.
+        CuratorFramework holderClient = client(Duration.ofSeconds(6));
         LockManager holder = manager(holderClient);
-        LockManager other = manager(client(Duration.ofSeconds(4)));
+        LockManager other = manager(client(Duration.ofSeconds(6)));
         String key = "curator-1121";
         LockHandle held = holder.tryLock(key).orElseThrow();
         long oldSession = holderClient.getZookeeperClient().getZooKeeper().getSessionId();
