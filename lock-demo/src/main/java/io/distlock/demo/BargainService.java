@@ -180,7 +180,11 @@ final class BargainService implements AutoCloseable {
                 finished.countDown();
             }
             if (!finished.await(DRAIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                firstFailure.compareAndSet(null, "requests still running after " + DRAIN_TIMEOUT_SECONDS + " s");
+                // Counted as failed, so that a hung backend can never pass for a clean run.
+                int unfinished = (int) finished.getCount();
+                outcomeCounts[Outcome.FAILED.ordinal()].addAndGet(unfinished);
+                firstFailure.compareAndSet(null, unfinished + " requests still running after "
+                        + DRAIN_TIMEOUT_SECONDS + " s");
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             return result(dispatched, elapsed);

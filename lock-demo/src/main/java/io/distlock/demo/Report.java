@@ -27,6 +27,7 @@ final class Report {
                 + " on another replica, " + stream.sameReplicaDuplicates() + " on the same replica");
         line(out, "", "a duplicate arrives within " + RequestStream.MAX_ARRIVAL_OFFSET_NANOS / 1000 + " " + micro
                 + " of its original; each request reads the row, works 1-3 ms, writes it back");
+        line(out, "seed", options.seed() + " (--seed " + options.seed() + " replays the same traffic)");
         out.append('\n');
 
         out.append(String.format(Locale.ROOT, "  %-32s %14s %15s%n", "", "without lock", "with distlock"));
