@@ -115,6 +115,10 @@ class HazelcastFaultTest {
             Thread.sleep(50);
         }
         assertThat(held.isHeld()).as("holder of %s after the member was %s", key, how).isTrue();
+        // The promoted backup holds what the primary wrote (owner|token|expiresAt), not a decision of its own.
+        String stored = cluster.member(1 - owner).<String, String>getMap(HazelcastLockManager.DEFAULT_MAP_NAME)
+                .get(key);
+        assertThat(stored).as("value of %s on the promoted backup", key).contains("|" + held.fencingToken() + "|");
         assertThat(held.lost().toCompletableFuture().isDone()).as("loss reported for %s", key).isFalse();
         long token = held.fencingToken();
         held.close();
