@@ -1,6 +1,7 @@
 package io.distlock.demo;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockHandle;
 import io.distlock.spi.LockUri;
 
 import java.io.FileDescriptor;
@@ -9,6 +10,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
  * The command line of {@code ./demo}: a "bargain" service on several replicas receives a stream of requests with
@@ -72,7 +74,8 @@ public final class Demo {
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, charset);
         String progressSetting = System.getProperty(PROGRESS_PROPERTY);
         boolean progress = progressSetting == null ? System.console() != null : Boolean.parseBoolean(progressSetting);
-        int status = run(args, out, err, progress ? Progress.on(err, unicode) : Progress.off(), unicode);
+        int status = run(args, out, err, progress ? Progress.on(err, unicode) : Progress.off(), unicode,
+                System.console() != null);
         out.flush();
         err.flush();
         // Exit explicitly: an embedded member or a client may keep a non-daemon thread alive after closing.
@@ -80,7 +83,8 @@ public final class Demo {
     }
 
     /** Runs the demo as the command line does and returns the exit status. */
-    static int run(String[] args, PrintStream out, PrintStream err, Progress progress, boolean unicode) {
+    static int run(String[] args, PrintStream out, PrintStream err, Progress progress, boolean unicode,
+                   boolean outIsTerminal) {
         if (DemoOptions.wantsHelp(args)) {
             out.print(USAGE);
             return EXIT_OK;
@@ -114,11 +118,22 @@ public final class Demo {
         }
 
         try (deployment) {
+            try {
+                probe(deployment, options.replicas());
+            } catch (LockBackendException e) {
+                progress.clear();
+                err.println("demo: cannot reach the lock backend: " + e.getMessage());
+                err.println("      is it running? see ./demo --help");
+                return EXIT_BACKEND;
+            }
             DemoRunner.Results results = DemoRunner.run(options, deployment, progress);
             progress.clear();
             out.print(new Report(unicode).format(options, deployment.description(), results));
             if (!results.passed()) {
-                err.print("demo: " + Report.failure(results.stream(), results.withDistlock()).strip() + "\n");
+                if (!outIsTerminal) {
+                    // The report went to a file or a pipe: say on stderr why the exit status is not 0.
+                    err.print("demo: " + Report.failure(results.stream(), results.withDistlock()).strip() + "\n");
+                }
                 return EXIT_FAILED;
             }
             return EXIT_OK;
@@ -128,6 +143,19 @@ public final class Demo {
             return EXIT_FAILED;
         } finally {
             progress.clear();
+        }
+    }
+
+    /**
+     * One lock and release per replica before any traffic, so that a backend that is down is reported as such (exit
+     * status 3) within one operation timeout, instead of as a replay full of failed requests.
+     *
+     * @throws LockBackendException if a replica's manager cannot reach the backend
+     */
+    static void probe(Deployment deployment, int replicas) {
+        String key = "demo-probe:" + UUID.randomUUID();
+        for (int r = 0; r < replicas; r++) {
+            deployment.manager(r).tryLock(key).ifPresent(LockHandle::close);
         }
     }
 

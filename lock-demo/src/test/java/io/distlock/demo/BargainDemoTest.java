@@ -1,14 +1,23 @@
 package io.distlock.demo;
 
+import io.distlock.LockBackendException;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.local.LocalFaults;
+import io.distlock.local.LocalLockManager;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The demo's core against real managers with small numbers: the run with distlock never applies a cut twice, and
@@ -85,6 +94,28 @@ class BargainDemoTest {
     }
 
     @Test
+    void a_backend_outage_fails_the_run_with_distlock_instead_of_passing_for_a_clean_one() throws Exception {
+        LocalFaults faults = new LocalFaults();
+        DemoOptions options = DemoOptions.defaults().withRequests(200).withReplicas(2).withThreads(2).withSeed(SEED);
+        try (Deployment deployment = new FaultyLocalDeployment(faults, 2)) {
+            faults.startOutage();
+            assertThatThrownBy(() -> Demo.probe(deployment, 2)).isInstanceOf(LockBackendException.class);
+
+            DemoRunner.Results results = DemoRunner.run(options, deployment, Progress.off());
+
+            RunResult with = results.withDistlock();
+            assertThat(results.passed()).isFalse();
+            assertThat(with.failed()).isGreaterThanOrEqualTo(BargainService.MAX_FAILURES);
+            assertThat(with.firstFailure()).contains("LockBackendException");
+            assertThat(with.requests()).as("the replay stops dispatching after the failures").isLessThan(200);
+            assertThat(with.doubleApplied()).isZero();
+            assertThat(Report.failure(results.stream(), with)).contains("FAILED", "requests failed");
+        } finally {
+            faults.endOutage();
+        }
+    }
+
+    @Test
     void bad_options_print_the_usage_and_exit_2() {
         for (String[] args : new String[][] {
                 {"--replicas", "0"}, {"--requests", "many"}, {"--duplicate-rate", "1"}, {"--frobnicate"},
@@ -119,6 +150,34 @@ class BargainDemoTest {
         assertThat(RequestStream.generate(5, 0.99, 1, SEED, 1.0).groups()).hasSize(1);
     }
 
+    /** Local managers that share one table and one set of simulated faults, with a short operation timeout. */
+    private static final class FaultyLocalDeployment implements Deployment {
+        private final List<LockManager> managers = new ArrayList<>();
+
+        FaultyLocalDeployment(LocalFaults faults, int replicas) {
+            String name = "demo-faults-" + UUID.randomUUID();
+            LockSettings settings = LockSettings.defaults().withOperationTimeout(Duration.ofMillis(20));
+            for (int r = 0; r < replicas; r++) {
+                managers.add(LocalLockManager.builder().name(name).settings(settings).faults(faults).build());
+            }
+        }
+
+        @Override
+        public String description() {
+            return "local managers with faults";
+        }
+
+        @Override
+        public LockManager manager(int replica) {
+            return managers.get(replica);
+        }
+
+        @Override
+        public void close() {
+            managers.forEach(LockManager::close);
+        }
+    }
+
     /** One run of the command line with its output captured. */
     private record Captured(int status, String out, String err) {
 
@@ -126,7 +185,7 @@ class BargainDemoTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int status = Demo.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                    new PrintStream(err, true, StandardCharsets.UTF_8), Progress.off(), true);
+                    new PrintStream(err, true, StandardCharsets.UTF_8), Progress.off(), true, false);
             return new Captured(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         }
     }
