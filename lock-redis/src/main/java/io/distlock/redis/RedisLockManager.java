@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Entry point of the Redis backend: builds {@link LockManager}s whose locks exclude each other across every process
@@ -76,7 +76,7 @@ public final class RedisLockManager {
         private String password;
         private Integer database;
         private boolean tls;
-        private Consumer<Config> customizer;
+        private BiConsumer<Config, BaseConfig<?>> customizer;
         private LockSettings settings = LockSettings.defaults();
         private Duration fenceRetention = DEFAULT_FENCE_RETENTION;
 
@@ -161,11 +161,13 @@ public final class RedisLockManager {
         }
 
         /**
-         * Adjusts the Redisson {@link Config} the manager builds, after distlock has set its own values (timeouts,
-         * no retries, codec): for trust stores, NAT mapping, pool sizes. Changing the timeout or retry settings
-         * here does not weaken the operation timeout, which is enforced per call.
+         * Adjusts the Redisson configuration the manager builds, after distlock has set its own values: called with
+         * the {@link Config} (client-wide settings such as threads) and the server configuration of the chosen
+         * mode ({@link SingleServerConfig}, {@link SentinelServersConfig} or {@link ClusterServersConfig}; cast for
+         * mode-specific settings), for trust stores and client certificates, NAT mapping, pool sizes. Changing the
+         * timeout or retries here does not weaken the operation timeout, which is enforced on every call.
          */
-        public Builder configure(Consumer<Config> customizer) {
+        public Builder configure(BiConsumer<Config, BaseConfig<?>> customizer) {
             this.customizer = Objects.requireNonNull(customizer, "customizer must not be null");
             return this;
         }
@@ -252,6 +254,7 @@ public final class RedisLockManager {
             int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, settings.operationTimeout().toMillis()));
             String[] uris = addresses.stream().map(a -> uri(a, mode == Mode.SENTINEL ? 26379 : 6379))
                     .toArray(String[]::new);
+            BaseConfig<?> servers;
             switch (mode) {
                 case SINGLE -> {
                     SingleServerConfig single = config.useSingleServer().setAddress(uris[0])
@@ -261,6 +264,7 @@ public final class RedisLockManager {
                         single.setDatabase(database);
                     }
                     common(single, timeout);
+                    servers = single;
                 }
                 case SENTINEL -> {
                     SentinelServersConfig sentinel = config.useSentinelServers().setMasterName(masterName)
@@ -274,17 +278,19 @@ public final class RedisLockManager {
                     }
                     masterOnly(sentinel);
                     common(sentinel, timeout);
+                    servers = sentinel;
                 }
                 case CLUSTER -> {
                     ClusterServersConfig cluster = config.useClusterServers().addNodeAddress(uris)
                             .setScanInterval(1000);
                     masterOnly(cluster);
                     common(cluster, timeout);
+                    servers = cluster;
                 }
                 default -> throw new AssertionError(mode);
             }
             if (customizer != null) {
-                customizer.accept(config);
+                customizer.accept(config, servers);
             }
             return config;
         }
