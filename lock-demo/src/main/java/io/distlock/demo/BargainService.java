@@ -194,6 +194,7 @@ final class BargainService implements AutoCloseable {
             outcomeCounts[outcome.ordinal()].incrementAndGet();
         }
 
+        @SuppressWarnings("try") // the handle is only held: try-with-resources is the idiom the demo shows
         private Outcome serve(RequestStream.Request request, CountDownLatch gate) {
             try {
                 gate.await();

@@ -41,6 +41,7 @@ final class DemoRunner {
         }
     }
 
+    @SuppressWarnings("try") // the bar draws itself while open; closing erases it
     private static RunResult replay(BargainService service, RequestStream stream, BargainService.Mode mode,
                                     Progress progress, String label) throws InterruptedException {
         AtomicInteger done = new AtomicInteger();
