@@ -50,8 +50,8 @@ final class Report {
         latency(out, "on another replica", with.crossReplicaRejectNanos());
         long[] holds = with.appliedHoldNanos();
         if (holds.length > 0 && with.rejectedInProgress() > 0) {
-            out.append(String.format(Locale.ROOT, "  for comparison, the original held its lock for %.1f ms (p50): "
-                    + "no duplicate waited for it%n", RunResult.percentile(holds, 50) / 1e6));
+            out.append(String.format(Locale.ROOT, "  tryLock never waits for the holder: the original held its lock "
+                    + "for %.1f ms (p50)%n", RunResult.percentile(holds, 50) / 1e6));
         }
         out.append('\n');
 
