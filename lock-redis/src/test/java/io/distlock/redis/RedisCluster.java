@@ -75,8 +75,24 @@ final class RedisCluster implements AutoCloseable {
         return nodes.stream().map(RedisServer::address).toArray(String[]::new);
     }
 
-    List<RedisServer> nodes() {
-        return nodes;
+    /** Faults of the whole cluster: every node paused and resumed together, FLUSHALL on every node. */
+    io.distlock.tck.TckBackend.Faults faults() {
+        return new io.distlock.tck.TckBackend.Faults() {
+            @Override
+            public void startOutage() {
+                nodes.forEach(RedisServer::pause);
+            }
+
+            @Override
+            public void endOutage() {
+                nodes.forEach(RedisServer::resume);
+            }
+
+            @Override
+            public void loseAllLocks() {
+                nodes.forEach(n -> n.cli("FLUSHALL"));
+            }
+        };
     }
 
     @Override

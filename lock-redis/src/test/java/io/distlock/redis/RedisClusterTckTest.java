@@ -1,9 +1,15 @@
 package io.distlock.redis;
 
+import io.distlock.LockManagers;
 import io.distlock.tck.ExclusionTck;
+import io.distlock.tck.FailFastTck;
 import io.distlock.tck.FencingTck;
 import io.distlock.tck.KeyTck;
+import io.distlock.tck.LeaseTck;
+import io.distlock.tck.ManagerLifecycleTck;
 import io.distlock.tck.MissionTck;
+import io.distlock.tck.OutageTck;
+import io.distlock.tck.ReleaseTck;
 import io.distlock.tck.TckBackend;
 import io.distlock.tck.WaitingTck;
 import org.junit.jupiter.api.AfterAll;
@@ -11,15 +17,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
-import io.distlock.LockManagers;
-
 import java.net.URI;
 
 /**
- * The TCK's mission, exclusion, fencing, key and waiting tests through {@code redis-cluster://} against a private
- * cluster of three masters, every manager made from a {@code redis-cluster://} URI: keys of every shape (braces included) must keep a lock's keys in one slot, and release
- * messages published on one node must reach waiters subscribed on another. Without fault injection (a paused
- * cluster node is a cluster failure, not an outage), so the one key test that needs an outage is reported skipped.
+ * The whole TCK through {@code redis-cluster://} against a private cluster of three masters, every manager made from
+ * a URI: keys of every shape (braces included) must keep a lock's keys in one slot, and release messages published
+ * on one node must reach waiters subscribed on another. An outage pauses every node at once (SIGSTOP), so the
+ * cluster sees no failed node and needs no failover when it resumes.
  */
 @DisplayName("TCK: redis-cluster:// (3 masters)")
 class RedisClusterTckTest {
@@ -32,7 +36,7 @@ class RedisClusterTckTest {
         cluster = RedisCluster.start();
         String uri = "redis-cluster://" + String.join(",", cluster.addresses());
         backend = new RedisTckBackend("redis-cluster (3 masters)", settings -> LockManagers.create(
-                URI.create(uri + RedisTckBackend.query(settings))), null);
+                URI.create(uri + RedisTckBackend.query(settings))), cluster.faults());
     }
 
     @AfterAll
@@ -76,6 +80,46 @@ class RedisClusterTckTest {
 
     @Nested
     class Waiting extends WaitingTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
+    @Nested
+    class Outage extends OutageTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
+    @Nested
+    class FailFast extends FailFastTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
+    @Nested
+    class Release extends ReleaseTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
+    @Nested
+    class Lease extends LeaseTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
+    @Nested
+    class ManagerLifecycle extends ManagerLifecycleTck {
         @Override
         protected TckBackend backend() {
             return backend;
