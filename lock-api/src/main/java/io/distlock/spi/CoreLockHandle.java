@@ -39,6 +39,8 @@ final class CoreLockHandle implements LockHandle {
     private volatile int state = PENDING;
     private CompletableFuture<LockLoss> lost;
     private LockLoss loss;
+    /** A loss the backend reported while the acquisition was still being answered; see {@link #markLost}. */
+    private volatile LockLoss earlyLoss;
     private volatile long fencingToken;
     /** Ticker time at which the lease ends unless renewed; only read when the backend uses leases. */
     private volatile long leaseDeadline;
@@ -107,8 +109,23 @@ final class CoreLockHandle implements LockHandle {
         return future.minimalCompletionStage();
     }
 
-    /** Moves HELD to LOST once and notifies; returns false if the handle was not held any more. */
+    LockLoss earlyLoss() {
+        return earlyLoss;
+    }
+
+    /**
+     * Moves HELD to LOST once and notifies; returns false if the handle was not held any more. A loss reported while
+     * the handle is still PENDING (a session lost between the store's answer and activation) is remembered, and the
+     * acquisition then fails: written before the state is read again, so either the acquiring thread sees it after
+     * activating, or this call sees HELD and takes the normal path.
+     */
     boolean markLost(LockLoss.Reason reason, Throwable cause) {
+        if (state == PENDING) {
+            earlyLoss = new LockLoss(key, fencingToken, reason, cause);
+            if (state == PENDING) {
+                return false;
+            }
+        }
         if (!STATE.compareAndSet(this, HELD, LOST)) {
             return false;
         }

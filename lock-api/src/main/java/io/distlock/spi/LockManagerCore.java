@@ -277,6 +277,12 @@ public final class LockManagerCore implements LockManager {
         }
         // The lease is counted from when the request was sent: the store's copy can only end later than ours.
         handle.activate(result.fencingToken(), sentAt + leaseNanos);
+        LockLoss early = handle.earlyLoss();
+        if (early != null) {
+            handle.markLost(early.reason(), early.cause());
+            throw new LockBackendException("lock '" + handle.key + "' on " + backend.name() + " was lost while it "
+                    + "was being acquired (" + early.reason() + "); whether it is free is unknown", early.cause());
+        }
         scheduleTimer(handle);
         if (closed.get()) {
             handle.close();
