@@ -70,7 +70,7 @@ class RedisBehaviourTest {
     }
 
     private static long releaseSubscribers() {
-        String[] lines = server.cli("PUBSUB", "NUMSUB", RedisKeys.RELEASE_CHANNEL).split("\n");
+        String[] lines = server.cli("PUBSUB", "NUMSUB", "distlock:released").split("\n");
         return Long.parseLong(lines[1].trim());
     }
 
