@@ -67,6 +67,11 @@ final class TestCluster implements AutoCloseable {
         }
         Awaitility.await("cluster " + clusterName + " forms").atMost(Duration.ofSeconds(30))
                 .until(() -> members[0].getCluster().getMembers().size() == members.length);
+        // The first operation of a new cluster assigns the partitions, which took over a second on a loaded
+        // machine: do it here, so the tests' first lock call meets a ready cluster, as in production.
+        members[0].getMap("distlock.test.warm-up").put("warm-up", "ok");
+        Awaitility.await("cluster " + clusterName + " is safe").atMost(Duration.ofSeconds(30))
+                .until(() -> members[0].getPartitionService().isClusterSafe());
     }
 
     private Config config(int index) {
