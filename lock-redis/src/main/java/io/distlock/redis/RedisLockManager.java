@@ -98,7 +98,7 @@ public final class RedisLockManager {
             return this;
         }
 
-        /** A Sentinel-managed master named {@code masterName}, found through the given sentinels ({@code host:port}). */
+        /** A Sentinel-managed master called {@code masterName}, found through these sentinels ({@code host:port}). */
         public Builder sentinel(String masterName, String... sentinelAddresses) {
             Objects.requireNonNull(masterName, "masterName must not be null");
             if (masterName.isBlank()) {

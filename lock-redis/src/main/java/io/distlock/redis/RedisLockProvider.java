@@ -57,7 +57,8 @@ public final class RedisLockProvider implements LockManagerProvider {
         }
         boolean single = uri.scheme().startsWith("rediss") || uri.scheme().equals("redis");
         if (uri.parameter("master").isPresent() && !sentinel) {
-            throw new IllegalArgumentException("parameter 'master' applies only to redis-sentinel://, got '" + uri + "'");
+            throw new IllegalArgumentException("parameter 'master' applies only to redis-sentinel://, got '" + uri
+                    + "'");
         }
         if (uri.parameter("tls").isPresent()) {
             if (single) {
