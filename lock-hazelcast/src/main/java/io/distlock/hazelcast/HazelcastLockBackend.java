@@ -112,8 +112,9 @@ final class HazelcastLockBackend implements LockBackend {
     }
 
     /**
-     * Sends {@code operation} for {@code key} and waits for its answer within the operation timeout. {@code uninterruptible} calls (releases) keep waiting
-     * when the thread is interrupted and restore its flag afterwards.
+     * Sends {@code operation} for {@code key} and waits for its answer within the operation timeout.
+     * {@code uninterruptible} calls (releases) keep waiting when the thread is interrupted and restore its flag
+     * afterwards.
      */
     private long call(String what, String key, LockEntryProcessor operation, boolean uninterruptible) {
         long deadline = System.nanoTime() + timeoutNanos;

@@ -7,11 +7,12 @@ import io.distlock.spi.LockUri;
 import java.util.Set;
 
 /**
- * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&connectTimeout=10s&lease=..&timeout=..&prefix=..]}:
- * a manager with its own Hazelcast client (shut down when the manager closes). {@code cluster} defaults to
- * {@code dev}, {@code map} to {@value HazelcastLockManager#DEFAULT_MAP_NAME}, {@code connectTimeout} (how long
- * creating the manager waits for the first connection) to 10 s; a port defaults to 5701. Credentials
- * only work against clusters with security enabled (Enterprise). Public only for {@link java.util.ServiceLoader}.
+ * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&connectTimeout=10s]}, plus the
+ * common {@code lease}, {@code renewal}, {@code timeout} and {@code prefix} parameters: a manager with its own
+ * Hazelcast client, shut down when the manager closes. {@code cluster} defaults to {@code dev}, {@code map} to
+ * {@value HazelcastLockManager#DEFAULT_MAP_NAME}, {@code connectTimeout} (how long creating the manager waits for the
+ * first connection) to 10 s; a port defaults to 5701. Credentials only work against clusters with security enabled
+ * (Enterprise). Public only for {@link java.util.ServiceLoader}.
  */
 public final class HazelcastLockProvider implements LockManagerProvider {
 

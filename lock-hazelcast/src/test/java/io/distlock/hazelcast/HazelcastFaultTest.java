@@ -105,13 +105,11 @@ class HazelcastFaultTest {
         // Renewals keep going on the promoted backup for more than a lease.
         long end = System.nanoTime() + FAILOVER_LEASE.multipliedBy(3).dividedBy(2).toNanos();
         while (System.nanoTime() < end) {
-            Optional<LockHandle> probe;
             try {
-                probe = contender.tryLock(key);
+                assertThat(contender.tryLock(key)).as("%s was free while its holder renewed it", key).isEmpty();
             } catch (LockBackendException e) {
-                continue;
+                // A call that failed during the fail-over proves nothing either way; the next probe decides.
             }
-            assertThat(probe).as("%s was free while its holder renewed it", key).isEmpty();
             Thread.sleep(50);
         }
         assertThat(held.isHeld()).as("holder of %s after the member was %s", key, how).isTrue();
@@ -128,7 +126,7 @@ class HazelcastFaultTest {
     }
 
     @Test
-    @DisplayName("a client that loses its cluster reports its handles lost once the lease passes, and works again after")
+    @DisplayName("a client that loses its cluster reports its handles lost after the lease, and works again after")
     void clientLosesCluster() {
         TestCluster cluster = cluster("client-loss", 1);
         LockManager manager = clientManager(cluster, settings());
