@@ -4,21 +4,14 @@ import io.distlock.LockBackendException;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
-import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
-import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
 import org.redisson.config.SingleServerConfig;
-import org.redisson.config.SubscriptionMode;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
@@ -66,17 +59,8 @@ public final class RedisLockManager {
      * itself. Not thread safe; {@link #build()} may be called repeatedly.
      */
     public static final class Builder {
-        private enum Mode { SINGLE, SENTINEL, CLUSTER }
-
         private RedissonClient client;
-        private Mode mode;
-        private final List<String> addresses = new ArrayList<>();
-        private String masterName;
-        private String username;
-        private String password;
-        private Integer database;
-        private boolean tls;
-        private BiConsumer<Config, BaseConfig<?>> customizer;
+        private final RedisConnection connection = new RedisConnection();
         private LockSettings settings = LockSettings.defaults();
         private Duration fenceRetention = DEFAULT_FENCE_RETENTION;
 
@@ -94,60 +78,37 @@ public final class RedisLockManager {
 
         /** One Redis server: {@code host:port}, {@code redis://host:port} or {@code rediss://host:port}. */
         public Builder address(String address) {
-            setMode(Mode.SINGLE, List.of(Objects.requireNonNull(address, "address must not be null")));
+            connection.single(address);
             return this;
         }
 
         /** A Sentinel-managed master called {@code masterName}, found through these sentinels ({@code host:port}). */
         public Builder sentinel(String masterName, String... sentinelAddresses) {
-            Objects.requireNonNull(masterName, "masterName must not be null");
-            if (masterName.isBlank()) {
-                throw new IllegalArgumentException("Sentinel master name must not be blank");
-            }
-            setMode(Mode.SENTINEL, List.of(sentinelAddresses));
-            this.masterName = masterName;
+            connection.sentinel(masterName, sentinelAddresses);
             return this;
         }
 
         /** A Redis Cluster, discovered from one or more of its nodes ({@code host:port}). */
         public Builder cluster(String... nodeAddresses) {
-            setMode(Mode.CLUSTER, List.of(nodeAddresses));
+            connection.cluster(nodeAddresses);
             return this;
-        }
-
-        private void setMode(Mode mode, List<String> addresses) {
-            if (addresses.isEmpty()) {
-                throw new IllegalArgumentException("at least one Redis address is needed");
-            }
-            for (String address : addresses) {
-                Objects.requireNonNull(address, "Redis addresses must not be null");
-                if (address.isBlank()) {
-                    throw new IllegalArgumentException("Redis address must not be blank");
-                }
-            }
-            this.mode = mode;
-            this.addresses.clear();
-            this.addresses.addAll(addresses);
         }
 
         /** The ACL user (Redis 6+); without it, the password authenticates the {@code default} user. */
         public Builder username(String username) {
-            this.username = Objects.requireNonNull(username, "username must not be null");
+            connection.username(username);
             return this;
         }
 
         /** The password ({@code requirepass} or the ACL user's). Never logged. */
         public Builder password(String password) {
-            this.password = Objects.requireNonNull(password, "password must not be null");
+            connection.password(password);
             return this;
         }
 
         /** The logical database (single server and Sentinel only; Cluster has just database 0). Default 0. */
         public Builder database(int database) {
-            if (database < 0) {
-                throw new IllegalArgumentException("database must not be negative, got " + database);
-            }
-            this.database = database;
+            connection.database(database);
             return this;
         }
 
@@ -156,7 +117,7 @@ public final class RedisLockManager {
          * verifies the server; use {@link #configure} for another trust store or client certificates.
          */
         public Builder tls(boolean tls) {
-            this.tls = tls;
+            connection.tls(tls);
             return this;
         }
 
@@ -168,7 +129,7 @@ public final class RedisLockManager {
          * timeout or retries here does not weaken the operation timeout, which is enforced on every call.
          */
         public Builder configure(BiConsumer<Config, BaseConfig<?>> customizer) {
-            this.customizer = Objects.requireNonNull(customizer, "customizer must not be null");
+            connection.configure(customizer);
             return this;
         }
 
@@ -203,31 +164,16 @@ public final class RedisLockManager {
          */
         public LockManager build() {
             if (client != null) {
-                if (mode != null || username != null || password != null || database != null || tls
-                        || customizer != null) {
+                if (connection.anySet()) {
                     throw new IllegalStateException("connection settings (address, sentinel, cluster, username, "
                             + "password, database, tls, configure) apply only when the manager builds its own "
                             + "client, not together with client(...)");
                 }
                 return create(client, false, "redis (caller's client)");
             }
-            if (mode == null) {
-                throw new IllegalStateException("give either client(...) or one of address(...), sentinel(...), "
-                        + "cluster(...)");
-            }
-            if (mode == Mode.CLUSTER && database != null && database != 0) {
-                throw new IllegalStateException("Redis Cluster has only database 0, got database " + database);
-            }
-            String description = describe();
-            Config config = config();
-            RedissonClient owned;
+            RedissonClient owned = connection.connect(settings.operationTimeout());
             try {
-                owned = Redisson.create(config);
-            } catch (RuntimeException e) {
-                throw new LockBackendException("could not connect to " + description + ": " + e.getMessage(), e);
-            }
-            try {
-                return create(owned, true, description);
+                return create(owned, true, connection.describe());
             } catch (RuntimeException e) {
                 owned.shutdown();
                 throw e;
@@ -237,120 +183,6 @@ public final class RedisLockManager {
         private LockManager create(RedissonClient redisson, boolean owns, String description) {
             return LockManagerCore.create(new RedisLockBackend(redisson, owns, description,
                     settings.operationTimeout(), fenceRetention), settings);
-        }
-
-        private String describe() {
-            return switch (mode) {
-                case SINGLE -> "redis " + addresses.get(0);
-                case SENTINEL -> "redis-sentinel master '" + masterName + "' via " + addresses;
-                case CLUSTER -> "redis-cluster " + addresses;
-            };
-        }
-
-        Config config() {
-            Config config = new Config();
-            // Scripts and the topic name their codec; this only keeps stray uses of the client readable.
-            config.setCodec(StringCodec.INSTANCE);
-            int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, settings.operationTimeout().toMillis()));
-            String[] uris = addresses.stream().map(a -> uri(a, mode == Mode.SENTINEL ? 26379 : 6379))
-                    .toArray(String[]::new);
-            BaseConfig<?> servers;
-            switch (mode) {
-                case SINGLE -> {
-                    SingleServerConfig single = config.useSingleServer().setAddress(uris[0])
-                            // A lock manager needs few connections at rest; Redisson's default keeps 24 open.
-                            .setConnectionMinimumIdleSize(2);
-                    if (database != null) {
-                        single.setDatabase(database);
-                    }
-                    common(single, timeout);
-                    servers = single;
-                }
-                case SENTINEL -> {
-                    SentinelServersConfig sentinel = config.useSentinelServers().setMasterName(masterName)
-                            .addSentinelAddress(uris)
-                            // Redisson refuses fewer than two sentinels by default; running one is the operator's
-                            // choice, and the test setup does.
-                            .setCheckSentinelsList(false)
-                            .setScanInterval(1000);
-                    if (database != null) {
-                        sentinel.setDatabase(database);
-                    }
-                    masterOnly(sentinel);
-                    common(sentinel, timeout);
-                    servers = sentinel;
-                }
-                case CLUSTER -> {
-                    ClusterServersConfig cluster = config.useClusterServers().addNodeAddress(uris)
-                            .setScanInterval(1000);
-                    masterOnly(cluster);
-                    common(cluster, timeout);
-                    servers = cluster;
-                }
-                default -> throw new AssertionError(mode);
-            }
-            if (customizer != null) {
-                customizer.accept(config, servers);
-            }
-            return config;
-        }
-
-        /** Locks live on masters: replicas are never asked, so keep their pools small. */
-        private static void masterOnly(BaseMasterSlaveServersConfig<?> config) {
-            config.setReadMode(ReadMode.MASTER)
-                    .setSubscriptionMode(SubscriptionMode.MASTER)
-                    .setMasterConnectionMinimumIdleSize(2)
-                    .setSlaveConnectionMinimumIdleSize(1);
-        }
-
-        private void common(BaseConfig<?> config, int timeout) {
-            config.setTimeout(timeout)
-                    // Background reconnects may take longer than one call may; calls are bounded separately.
-                    .setConnectTimeout(Math.max(timeout, 1000))
-                    // No retries: a re-sent script may run twice, and a retry would outlast the operation timeout.
-                    .setRetryAttempts(0)
-                    // Finds a dead connection within a second instead of at the next lock call.
-                    .setPingConnectionInterval(1000)
-                    .setKeepAlive(true);
-            if (username != null) {
-                config.setUsername(username);
-            }
-            if (password != null) {
-                config.setPassword(password);
-            }
-        }
-
-        private String uri(String address, int defaultPort) {
-            String a = address.trim();
-            String scheme = tls ? "rediss://" : "redis://";
-            if (a.startsWith("redis://") || a.startsWith("rediss://")) {
-                if (tls && a.startsWith("redis://")) {
-                    throw new IllegalArgumentException("tls(true) conflicts with the plain address " + a);
-                }
-                scheme = a.substring(0, a.indexOf("://") + 3);
-                a = a.substring(scheme.length());
-            } else if (a.contains("://")) {
-                throw new IllegalArgumentException("Redis address must be host:port, redis://host:port or "
-                        + "rediss://host:port, got " + address);
-            }
-            if (a.contains("@") || a.contains("/")) {
-                throw new IllegalArgumentException("Redis address must be host:port without credentials or path "
-                        + "(use username(...) and password(...)), got " + a.replaceAll(".*@", "***@"));
-            }
-            int colon = a.lastIndexOf(':');
-            boolean hasPort = colon > a.lastIndexOf(']');
-            if (hasPort) {
-                String port = a.substring(colon + 1);
-                try {
-                    int p = Integer.parseInt(port);
-                    if (p < 1 || p > 65535) {
-                        throw new NumberFormatException();
-                    }
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("Redis address " + a + " has an invalid port '" + port + "'");
-                }
-            }
-            return scheme + (hasPort ? a : a + ":" + defaultPort);
         }
     }
 }

@@ -76,15 +76,24 @@ public final class RedisLockProvider implements LockManagerProvider {
                 throw new IllegalArgumentException("Redis Cluster has only database 0; remove the path from '" + uri
                         + "'");
             }
-            try {
-                builder.database(Integer.parseInt(path.substring(1)));
-            } catch (NumberFormatException e) {
+            // ASCII digits only: Integer.parseInt alone would also take "+1" and non-ASCII digits.
+            String database = path.substring(1);
+            if (!database.matches("[0-9]{1,9}")) {
                 throw new IllegalArgumentException("the path of a Redis lock URI is the database number, got '"
                         + path + "' in '" + uri + "'");
             }
+            builder.database(Integer.parseInt(database));
+        }
+        if (uri.uri().getRawFragment() != null) {
+            throw new IllegalArgumentException("a Redis lock URI has no fragment ('#...'), got '" + uri + "'");
         }
         uri.user().ifPresent(builder::username);
         uri.password().filter(p -> !p.isEmpty()).ifPresent(builder::password);
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            // The builder checks the addresses; say which URI they came from.
+            throw new IllegalArgumentException("invalid Redis lock URI '" + uri + "': " + e.getMessage(), e);
+        }
     }
 }

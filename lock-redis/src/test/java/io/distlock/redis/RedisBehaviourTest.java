@@ -209,4 +209,42 @@ class RedisBehaviourTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
         assertThatThrownBy(() -> RedisLockManager.builder().build()).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    @DisplayName("URIs: every malformed part is an IllegalArgumentException naming it, never a connection error")
+    void malformedUriParts() {
+        // URI, then a fragment of the message that names the faulty part.
+        String[][] cases = {
+                {"redis://127.0.0.1:", "empty port"},
+                {"rediss://127.0.0.1:", "empty port"},
+                {"redis://[::1]:", "empty port"},
+                {"redis://127.0.0.1:abc", "invalid port 'abc'"},
+                {"redis://127.0.0.1:+1", "invalid port '+1'"},
+                // An Arabic-Indic digit three, which Integer.parseInt takes.
+                {"redis://127.0.0.1:\u0663", "invalid port"},
+                {"redis://127.0.0.1:0", "invalid port '0'"},
+                {"redis://127.0.0.1:65536", "invalid port '65536'"},
+                {"redis://127.0.0.1:6379:6380", "more than one ':'"},
+                {"redis://:6379", "empty host"},
+                {"redis://a%20b:6379", "invalid host 'a%20b'"},
+                {"redis-sentinel://127.0.0.1:26379", "master"},
+                {"redis-sentinel://127.0.0.1:26379?master=", "master"},
+                {"redis-sentinel://127.0.0.1:?master=m", "empty port"},
+                {"redis-cluster:///", "names no host"},
+                {"redis-cluster://127.0.0.1:", "empty port"},
+                {"redis-cluster://127.0.0.1:7000,:7001", "empty host"},
+                {"redis-cluster://127.0.0.1:7000,x:y", "invalid port 'y'"},
+                {"redis://127.0.0.1:6379/x", "database number"},
+                {"redis://127.0.0.1:6379/+1", "database number"},
+                {"redis://127.0.0.1:6379/1/2", "database number"},
+                {"redis://127.0.0.1:6379#f", "fragment"},
+                {"redis-cluster://127.0.0.1:7000?tls=maybe", "tls"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> LockManagers.create(URI.create(c[0]))).as(c[0])
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c[1]);
+        }
+        assertThatThrownBy(() -> RedisLockManager.builder().address("127.0.0.1:").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty port");
+    }
 }
