@@ -37,8 +37,14 @@ public final class BenchmarkReport {
 
     /** One measured benchmark: backend, path, implementation, threads and numbers. */
     record Row(String backend, String path, String impl, int threads, double p50, double p99, double score,
-               double bytesPerOp) {
+               double bytesPerOp, double requestsPerOp) {
     }
+
+    /**
+     * The line that ends the generated part of {@code docs/BENCHMARKS.md}: whatever follows it in the existing file
+     * (the hand-written reading of the numbers) is kept by the next run, below the new tables.
+     */
+    static final String NOTES_MARKER = "<!-- Generated above by ./bench; written by hand below, kept across runs. -->";
 
     private BenchmarkReport() {
     }
@@ -60,7 +66,7 @@ public final class BenchmarkReport {
         System.out.println(report);
         if (!quick || args.length > 0 && List.of(args).contains("--out")) {
             Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.writeString(out, report);
+            write(out, report);
             System.out.println("written to " + out);
         }
     }
@@ -78,7 +84,13 @@ public final class BenchmarkReport {
                     .measurementTime(TimeValue.milliseconds(100));
         }
         return options.forks(1).warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3)
-                .measurementTime(TimeValue.seconds(2)).jvmArgsAppend("-Xms1g", "-Xmx1g");
+                .measurementTime(TimeValue.seconds(2)).jvmArgsAppend("-Xms1g", "-Xmx1g",
+                        // The openings Hazelcast asks for at startup (it warns without them, and works).
+                        "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+                        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                        "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
     }
 
     static List<Row> measureLatency(String include, boolean quick) throws RunnerException {
@@ -124,8 +136,12 @@ public final class BenchmarkReport {
             double p50 = primary.getStatistics().getPercentile(50);
             double p99 = primary.getStatistics().getPercentile(99);
             Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+            Result<?> requests = result.getSecondaryResults().get("requests");
+            Result<?> ops = result.getSecondaryResults().get("ops");
+            double requestsPerOp = requests == null || ops == null || ops.getScore() <= 0 ? Double.NaN
+                    : requests.getScore() / ops.getScore();
             rows.add(new Row(backend, path, impl, result.getParams().getThreads(), p50, p99, primary.getScore(),
-                    alloc == null ? Double.NaN : alloc.getScore()));
+                    alloc == null ? Double.NaN : alloc.getScore(), requestsPerOp));
         }
         rows.sort(Comparator.comparing(Row::backend).thenComparing(Row::path).thenComparing(Row::threads)
                 .thenComparing(r -> r.impl().equals("distlock") ? "" : r.impl()));
@@ -142,8 +158,10 @@ public final class BenchmarkReport {
         md.append("Servers: ").append(ServerVersions.describe()).append(".\n\n");
         md.append("Command: `./bench").append(arguments.isEmpty() ? "" : " " + arguments).append("`\n\n");
         md.append("## Latency (single thread): median and p99 in µs, allocation per operation, ratio of medians\n\n");
-        md.append("| backend | path | implementation | p50 µs | p99 µs | B/op | distlock / this |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|\n");
+        md.append("Server req/op: requests the server received per operation (fail-fast paths only), from the "
+                + "server's own statistics.\n\n");
+        md.append("| backend | path | implementation | p50 µs | p99 µs | B/op | server req/op | distlock / this |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
         Map<String, Row> distlock = new LinkedHashMap<>();
         for (Row row : latency) {
             if (row.impl().equals("distlock")) {
@@ -153,9 +171,11 @@ public final class BenchmarkReport {
         for (Row row : latency) {
             Row ours = distlock.get(row.backend() + "/" + row.path());
             String ratio = row.impl().equals("distlock") || ours == null ? "" : ratio(ours.p50(), row.p50());
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %s | %s |%n", row.backend(),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %.2f | %s | %s | %s |%n", row.backend(),
                     row.path(), row.impl(), row.p50(), row.p99(),
                     Double.isNaN(row.bytesPerOp()) ? "" : String.format(Locale.ROOT, "%.0f", row.bytesPerOp()),
+                    Double.isNaN(row.requestsPerOp()) ? ""
+                            : String.format(Locale.ROOT, "%.2f", row.requestsPerOp()),
                     ratio));
         }
         md.append("\n## Throughput: operations per second, distinct keys per thread (handoff: one key, 2 threads)\n\n");
@@ -180,7 +200,19 @@ public final class BenchmarkReport {
         return denominator > 0 ? String.format(Locale.ROOT, "%.2f", numerator / denominator) : "";
     }
 
+    /**
+     * Writes the report to {@code out}, followed by the marker line and the hand-written notes that followed the
+     * marker in the existing file (or a placeholder for them).
+     */
     static void write(Path out, String report) throws IOException {
-        Files.writeString(out, report);
+        Files.writeString(out, withNotes(report, Files.exists(out) ? Files.readString(out) : ""));
+    }
+
+    /** The generated {@code report}, the marker, and the notes below the marker in {@code previous}. */
+    static String withNotes(String report, String previous) {
+        int marker = previous.indexOf(NOTES_MARKER);
+        String notes = marker < 0 ? "\n## Reading the numbers\n\n(to be written by hand)\n"
+                : previous.substring(marker + NOTES_MARKER.length());
+        return report + "\n" + NOTES_MARKER + notes;
     }
 }

@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
 
 import java.util.Optional;
 import java.util.UUID;
@@ -76,8 +77,8 @@ public class LocalBenchmark {
 
     /** Threads of two managers take turns on one key: waiting, wake-up on release, and re-acquisition. */
     @Benchmark
-    public long handoff_distlock(ThreadKeys keys) throws InterruptedException {
-        LockManager manager = (keys.hashCode() & 1) == 0 ? replica : otherReplica;
+    public long handoff_distlock(ThreadParams thread) throws InterruptedException {
+        LockManager manager = (thread.getThreadIndex() & 1) == 0 ? replica : otherReplica;
         try (LockHandle handle = manager.tryLock(HANDOFF, java.time.Duration.ofSeconds(10)).orElseThrow()) {
             return handle.fencingToken();
         }
