@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * The Redis keys of one lock. Every key of a lock carries the same hash tag, so that in Redis Cluster they live in one
- * slot and one script can touch them all. The tag is the base64url form of the key's UTF-8 bytes: reversible (two
- * distinct keys never share Redis keys, no hashing, no collisions) and free of braces whatever characters the user
- * key has ({@code {}}, {@code a{b}c}...), which would otherwise move the tag. Keys reach us at most 1280 UTF-8 bytes
- * long, so a Redis key is at most about 1.7 KB.
+ * The Redis keys of one lock and of one idempotency record. Every key of a lock carries the same hash tag, so that
+ * in Redis Cluster they live in one slot and one script can touch them all. The tag is the base64url form of the
+ * key's UTF-8 bytes: reversible (two distinct keys never share Redis keys, no hashing, no collisions) and free of
+ * braces whatever characters the user key has ({@code {}}, {@code a{b}c}...), which would otherwise move the tag.
+ * Lock keys reach us at most 1280 UTF-8 bytes long, so a Redis key is at most about 1.7 KB.
  */
 final class RedisKeys {
 
@@ -30,6 +30,15 @@ final class RedisKeys {
     /** The key holding the last fencing token issued for the lock; same slot as {@link #lockKey}. */
     static String fenceKey(String lockKey) {
         return lockKey.substring(0, lockKey.length() - "lock".length()) + "fence";
+    }
+
+    /**
+     * The key of an idempotency record ({@link RedisRecordStore}). Same encoding as lock keys, with its own suffix, so
+     * a record never shares a Redis key with a lock of the same name. Record keys reach us at most 1400 UTF-8 bytes
+     * long plus the store's prefix: about 1.9 KB as Redis keys.
+     */
+    static String recordKey(String key) {
+        return tag(key) + "}:record";
     }
 
     private static String tag(String key) {

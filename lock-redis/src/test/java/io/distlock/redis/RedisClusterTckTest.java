@@ -3,7 +3,9 @@ package io.distlock.redis;
 import io.distlock.LockManagers;
 import io.distlock.tck.ExclusionTck;
 import io.distlock.tck.FailFastTck;
+import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.FencingTck;
+import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.KeyTck;
 import io.distlock.tck.LeaseTck;
 import io.distlock.tck.ManagerLifecycleTck;
@@ -18,12 +20,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
 import java.net.URI;
+import java.time.Duration;
 
 /**
  * The whole TCK through {@code redis-cluster://} against a private cluster of three masters, every manager made from
  * a URI: keys of every shape (braces included) must keep a lock's keys in one slot, and release messages published
  * on one node must reach waiters subscribed on another. An outage pauses every node at once (SIGSTOP), so the
- * cluster sees no failed node and needs no failover when it resumes.
+ * cluster sees no failed node and needs no failover when it resumes. The idempotency kit runs here too, with
+ * {@link RedisRecordStore}s on the same cluster.
  */
 @DisplayName("TCK: redis-cluster:// (3 masters)")
 class RedisClusterTckTest {
@@ -123,6 +127,21 @@ class RedisClusterTckTest {
         @Override
         protected TckBackend backend() {
             return backend;
+        }
+    }
+
+    /** Records through the same cluster: each store with its own client, keys of the kit's shapes in many slots. */
+    @Nested
+    class Idempotency extends IdempotencyTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return RedisRecordStore.builder().cluster(cluster.addresses()).operationTimeout(Duration.ofSeconds(1))
+                    .build();
         }
     }
 }

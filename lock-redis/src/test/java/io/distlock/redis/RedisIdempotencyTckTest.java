@@ -1,0 +1,47 @@
+package io.distlock.redis;
+
+import io.distlock.idempotency.spi.RecordStore;
+import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.TckBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+
+import java.time.Duration;
+
+/**
+ * The idempotency kit against one private redis-server: locks from {@link RedisLockManager}, records from
+ * {@link RedisRecordStore}, every manager and every store with its own Redisson client, as separate replicas would
+ * have. Lost locks are FLUSHALL (which loses the records too).
+ */
+@DisplayName("idempotency TCK: redis:// (single server)")
+class RedisIdempotencyTckTest extends IdempotencyTck {
+
+    private static RedisServer server;
+    private static TckBackend backend;
+
+    @BeforeAll
+    static void startServer() {
+        server = RedisServer.start();
+        backend = new RedisTckBackend("redis (single server)",
+                RedisTckBackend.builders(() -> RedisLockManager.builder().address(server.address())),
+                RedisTckBackend.faultsOf(server));
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    protected TckBackend backend() {
+        return backend;
+    }
+
+    @Override
+    protected RecordStore createStore() {
+        return RedisRecordStore.builder().address(server.address()).operationTimeout(Duration.ofSeconds(1)).build();
+    }
+}
