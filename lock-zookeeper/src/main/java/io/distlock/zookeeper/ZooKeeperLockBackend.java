@@ -4,7 +4,7 @@ import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
-import org.apache.curator.CuratorZookeeperClient;
+import io.distlock.zookeeper.ZooKeeperCalls.Reply;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -26,9 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,7 +60,6 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockBackend.class);
     private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
-    private static final byte[] NO_DATA = new byte[0];
     /** We never set data on a lock node, so it keeps the version it was created with. */
     private static final int CREATED_VERSION = 0;
     /**
@@ -70,18 +67,17 @@ final class ZooKeeperLockBackend implements LockBackend {
      * sent just before the client noticed its session expired is retried on the new session.
      */
     private static final int MAX_CREATE_ATTEMPTS = 3;
+    private static final String ACQUIRING = "acquiring";
+    private static final String RELEASING = "releasing";
     /** A second loss report this long after the first catches a handle the core was still activating. */
     private static final long REREPORT_DELAY_MS = 200;
-    /** Stands in for a reply that came too late: whoever completes the future first decides who handles the reply. */
-    private static final Reply TIMED_OUT = new Reply(Integer.MIN_VALUE, null, null);
 
     private final CuratorFramework client;
     private final boolean ownsClient;
     private final String locksPath;
     private final int namespaceLevels;
     private final List<ACL> acl;
-    private final long timeoutNanos;
-    private final Duration timeout;
+    private final ZooKeeperCalls calls;
     private final String description;
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Orphan> orphans = new ConcurrentHashMap<>();
@@ -100,13 +96,6 @@ final class ZooKeeperLockBackend implements LockBackend {
     private record Orphan(String path, byte[] owner, long sessionId, ZooKeeper zk) {
     }
 
-    /** A ZooKeeper async reply: result code and, where the call returns them, the stat and data. */
-    private record Reply(int rc, Stat stat, byte[] data) {
-        KeeperException.Code code() {
-            return KeeperException.Code.get(rc);
-        }
-    }
-
     /**
      * @param client a started client
      * @param ownsClient whether {@link #close()} closes the client
@@ -118,15 +107,13 @@ final class ZooKeeperLockBackend implements LockBackend {
                          Duration timeout) {
         this.client = client;
         this.ownsClient = ownsClient;
-        String namespace = client.getNamespace();
-        String namespacePath = namespace == null || namespace.isEmpty() ? "" : "/" + namespace;
+        String namespacePath = ZooKeeperCalls.namespacePath(client);
         // Levels of the Curator namespace are made PERSISTENT, as Curator itself makes them; ours are containers.
-        this.namespaceLevels = namespacePath.isEmpty() ? 0 : namespacePath.split("/").length - 1;
+        this.namespaceLevels = ZooKeeperCalls.levels(namespacePath);
         this.locksPath = namespacePath + ("/".equals(rootPath) ? "" : rootPath) + "/locks";
         this.acl = List.copyOf(acl);
-        this.timeout = timeout;
-        this.timeoutNanos = timeout.toNanos();
-        this.description = client.getZookeeperClient().getCurrentConnectionString() + locksPath;
+        this.calls = new ZooKeeperCalls(client, timeout, locksPath);
+        this.description = calls.description();
         client.getConnectionStateListenable().addListener(stateListener);
     }
 
@@ -148,11 +135,11 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long deadline = System.nanoTime() + timeoutNanos;
+        long deadline = calls.deadline();
         String path = pathOf(key);
         byte[] data = owner.getBytes(StandardCharsets.UTF_8);
         for (int attempt = 1; ; attempt++) {
-            ZooKeeper zk = connectedHandle(deadline, "acquiring", key);
+            ZooKeeper zk = calls.connectedHandle(deadline, what(ACQUIRING, key));
             long generation = sessionGeneration.get();
             long sessionId = zk.getSessionId();
             CompletableFuture<Reply> future = new CompletableFuture<>();
@@ -162,34 +149,34 @@ final class ZooKeeperLockBackend implements LockBackend {
                     abandonedCreate(reply, path, data, sessionId, zk);
                 }
             }, null);
-            Reply reply = await(future, deadline, false, "acquiring", key);
+            Reply reply = calls.await(future, deadline, false, what(ACQUIRING, key));
             switch (reply.code()) {
                 case OK:
-                    return acquired(key, owner, path, reply.stat, sessionId, zk, generation);
+                    return acquired(key, owner, path, reply.stat(), sessionId, zk, generation);
                 case NODEEXISTS:
                     return AcquireResult.held();
                 case NONODE:
                     if (attempt < MAX_CREATE_ATTEMPTS) {
-                        ensureParents(zk, deadline, key);
+                        calls.ensureParents(zk, locksPath, namespaceLevels, acl, deadline, what(ACQUIRING, key));
                         continue;
                     }
-                    throw failure("acquiring", key, reply, "its parent node keeps disappearing");
+                    throw failure(what(ACQUIRING, key), reply, "its parent node keeps disappearing");
                 case SESSIONEXPIRED:
                     // Certainly not applied: an expired session's requests are refused. Curator is replacing the
                     // session; try once more on the new one if the deadline allows.
                     if (attempt < MAX_CREATE_ATTEMPTS) {
                         continue;
                     }
-                    throw failure("acquiring", key, reply, null);
+                    throw failure(what(ACQUIRING, key), reply, null);
                 case CONNECTIONLOSS:
                 case OPERATIONTIMEOUT:
                 case REQUESTTIMEOUT:
                     // The create may have been applied before the connection broke.
                     addOrphan(new Orphan(path, data, sessionId, zk));
-                    throw failure("acquiring", key, reply, "the outcome is unknown; a node it left is deleted "
+                    throw failure(what(ACQUIRING, key), reply, "the outcome is unknown; a node it left is deleted "
                             + "once the session reconnects");
                 default:
-                    throw failure("acquiring", key, reply, null);
+                    throw failure(what(ACQUIRING, key), reply, null);
             }
         }
     }
@@ -204,7 +191,7 @@ final class ZooKeeperLockBackend implements LockBackend {
         held.put(key, entry);
         // Registered first, checked second: a session loss after this check finds the entry and reports it.
         if (stat.getEphemeralOwner() == sessionId && sessionGeneration.get() == generation
-                && zk.getState().isConnected() && isCurrent(zk)) {
+                && zk.getState().isConnected() && calls.isCurrent(zk)) {
             return AcquireResult.acquired(stat.getCzxid());
         }
         held.remove(key, entry);
@@ -223,7 +210,7 @@ final class ZooKeeperLockBackend implements LockBackend {
             // The session is over: its ephemeral node is gone or goes with it. Nothing to send.
             return false;
         }
-        long deadline = System.nanoTime() + timeoutNanos;
+        long deadline = calls.deadline();
         CompletableFuture<Reply> future = new CompletableFuture<>();
         byte[] data = owner.getBytes(StandardCharsets.UTF_8);
         Orphan orphan = new Orphan(entry.path, data, entry.sessionId, entry.zk);
@@ -236,7 +223,7 @@ final class ZooKeeperLockBackend implements LockBackend {
             }
         }, null);
         // Uninterruptible: a release must complete even when the releasing thread is interrupted.
-        Reply reply = await(future, deadline, true, "releasing", key);
+        Reply reply = calls.await(future, deadline, true, what(RELEASING, key));
         switch (reply.code()) {
             case OK:
                 return true;
@@ -248,10 +235,10 @@ final class ZooKeeperLockBackend implements LockBackend {
             case OPERATIONTIMEOUT:
             case REQUESTTIMEOUT:
                 addOrphan(orphan);
-                throw failure("releasing", key, reply, "the node is deleted once the session reconnects, or "
+                throw failure(what(RELEASING, key), reply, "the node is deleted once the session reconnects, or "
                         + "goes when it expires");
             default:
-                throw failure("releasing", key, reply, null);
+                throw failure(what(RELEASING, key), reply, null);
         }
     }
 
@@ -315,7 +302,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     private void connected() {
-        long sessionId = currentSessionId();
+        long sessionId = calls.currentSessionId();
         // A LOST event can be missed (Curator drops the oldest queued state when its queue is full), so compare ids.
         List<Held> lost = new ArrayList<>();
         held.forEach((key, entry) -> {
@@ -397,8 +384,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     private static boolean isUncertain(KeeperException.Code code) {
-        return code == KeeperException.Code.CONNECTIONLOSS || code == KeeperException.Code.OPERATIONTIMEOUT
-                || code == KeeperException.Code.REQUESTTIMEOUT;
+        return ZooKeeperCalls.isUncertain(code);
     }
 
     // ---- plumbing ----
@@ -407,115 +393,13 @@ final class ZooKeeperLockBackend implements LockBackend {
         return locksPath + "/" + ZnodeNames.encode(key);
     }
 
-    /** Creates the missing parents of the lock nodes; CONTAINERs, so the server removes them once empty. */
-    private void ensureParents(ZooKeeper zk, long deadline, String key) {
-        String[] parts = locksPath.substring(1).split("/");
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < parts.length; i++) {
-            path.append('/').append(parts[i]);
-            CreateMode mode = i < namespaceLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
-            CompletableFuture<Reply> future = new CompletableFuture<>();
-            zk.create(path.toString(), NO_DATA, acl, mode,
-                    (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
-            Reply reply = await(future, deadline, false, "acquiring", key);
-            if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
-                throw failure("acquiring", key, reply, "could not create parent " + path);
-            }
-        }
+    /** The start of every message about {@code key}: e.g. {@code acquiring lock 'k'}. */
+    private static String what(String doing, String key) {
+        return doing + " lock '" + key + "'";
     }
 
-    /** The current session's handle, waiting for the connection until {@code deadline}. */
-    private ZooKeeper connectedHandle(long deadline, String what, String key) {
-        CuratorZookeeperClient zookeeperClient = client.getZookeeperClient();
-        if (!zookeeperClient.isConnected()) {
-            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            boolean connected;
-            try {
-                connected = remainingMs > 0 && client.blockUntilConnected((int) remainingMs, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LockBackendException(what + " lock '" + key + "' on " + description
-                        + ": interrupted while waiting for the ZooKeeper connection", e);
-            } catch (RuntimeException e) {
-                throw new LockBackendException(what + " lock '" + key + "' on " + description + ": " + e, e);
-            }
-            if (!connected) {
-                throw new LockBackendException(what + " lock '" + key + "' on " + description
-                        + ": not connected to ZooKeeper within the operation timeout " + timeout);
-            }
-        }
-        return handle(what, key);
-    }
-
-    private ZooKeeper handle(String what, String key) {
-        try {
-            return client.getZookeeperClient().getZooKeeper();
-        } catch (Exception e) {
-            throw new LockBackendException(what + " lock '" + key + "' on " + description + ": " + e, e);
-        }
-    }
-
-    private boolean isCurrent(ZooKeeper zk) {
-        try {
-            return client.getZookeeperClient().getZooKeeper() == zk;
-        } catch (Exception e) {
-            // No current handle (closing, or between sessions): certainly not the one that made the node.
-            return false;
-        }
-    }
-
-    private long currentSessionId() {
-        try {
-            return client.getZookeeperClient().getZooKeeper().getSessionId();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    /**
-     * Waits for {@code future} until {@code deadline}. On timeout it completes the future with {@link #TIMED_OUT}
-     * itself, so a reply arriving later is handled by the callback (as an orphan), never lost; if the reply won the
-     * race, it is returned.
-     */
-    private Reply await(CompletableFuture<Reply> future, long deadline, boolean uninterruptible, String what,
-                        String key) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    if (!uninterruptible) {
-                        Thread.currentThread().interrupt();
-                        if (future.complete(TIMED_OUT)) {
-                            throw new LockBackendException(what + " lock '" + key + "' on " + description
-                                    + ": interrupted", e);
-                        }
-                        return future.join();
-                    }
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    if (future.complete(TIMED_OUT)) {
-                        throw new LockBackendException(what + " lock '" + key + "' on " + description
-                                + ": no answer from ZooKeeper within the operation timeout " + timeout);
-                    }
-                    return future.join();
-                } catch (ExecutionException e) {
-                    throw new LockBackendException(what + " lock '" + key + "' on " + description + ": "
-                            + e.getCause(), e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private LockBackendException failure(String what, String key, Reply reply, String detail) {
-        KeeperException cause = KeeperException.create(reply.code());
-        return new LockBackendException(what + " lock '" + key + "' on " + description + " failed: " + reply.code()
-                + (detail == null ? "" : "; " + detail), cause);
+    private LockBackendException failure(String what, Reply reply, String detail) {
+        return calls.failure(what, reply, detail);
     }
 
     /** One waiting call's watch on one lock node; re-armed after every event until closed. */

@@ -5,11 +5,7 @@ import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.framework.imps.CuratorFrameworkState;
-import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.ACL;
 
 import java.nio.charset.StandardCharsets;
@@ -94,11 +90,7 @@ public final class ZooKeeperLockManager {
 
         /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client. */
         public Builder connectString(String connectString) {
-            Objects.requireNonNull(connectString, "connectString must not be null");
-            if (connectString.isBlank()) {
-                throw new IllegalArgumentException("connectString must not be blank");
-            }
-            this.connectString = connectString;
+            this.connectString = ZooKeeperClients.connectString(connectString);
             return this;
         }
 
@@ -107,29 +99,19 @@ public final class ZooKeeperLockManager {
          * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
          */
         public Builder namespace(String namespace) {
-            Objects.requireNonNull(namespace, "namespace must not be null");
-            String trimmed = namespace.replaceAll("^/+|/+$", "");
-            if (!trimmed.isEmpty()) {
-                try {
-                    PathUtils.validatePath("/" + trimmed);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("namespace '" + namespace + "' is not a valid ZooKeeper path: "
-                            + e.getMessage(), e);
-                }
-            }
-            this.namespace = trimmed;
+            this.namespace = ZooKeeperClients.namespace(namespace);
             return this;
         }
 
         /** The session timeout the manager's own client asks for. Default: the settings' lease. */
         public Builder sessionTimeout(Duration sessionTimeout) {
-            this.sessionTimeout = positive(sessionTimeout, "sessionTimeout");
+            this.sessionTimeout = ZooKeeperClients.positive(sessionTimeout, "sessionTimeout");
             return this;
         }
 
         /** How long the manager's own client tries to connect at first. Default: the settings' operation timeout. */
         public Builder connectionTimeout(Duration connectionTimeout) {
-            this.connectionTimeout = positive(connectionTimeout, "connectionTimeout");
+            this.connectionTimeout = ZooKeeperClients.positive(connectionTimeout, "connectionTimeout");
             return this;
         }
 
@@ -151,11 +133,7 @@ public final class ZooKeeperLockManager {
          * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
          */
         public Builder acl(List<ACL> acl) {
-            Objects.requireNonNull(acl, "acl must not be null");
-            if (acl.isEmpty()) {
-                throw new IllegalArgumentException("acl must not be empty");
-            }
-            this.acl = List.copyOf(acl);
+            this.acl = ZooKeeperClients.acl(acl);
             return this;
         }
 
@@ -178,21 +156,11 @@ public final class ZooKeeperLockManager {
                 throw new IllegalArgumentException("ZooKeeper locks live as long as their session and cannot expire "
                         + "after a fixed lease: renewal=false is not supported");
             }
-            if ((client == null) == (connectString == null)) {
-                throw new IllegalArgumentException("set exactly one of client(CuratorFramework) and connectString");
-            }
-            List<ACL> nodeAcl = acl != null ? acl
-                    : authScheme != null ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
-            String root = namespace.isEmpty() ? "/" : "/" + namespace;
+            ZooKeeperClients.checkClientChoice(client, connectString,
+                    sessionTimeout != null || connectionTimeout != null || authScheme != null, "manager");
+            List<ACL> nodeAcl = ZooKeeperClients.aclOrDefault(acl, authScheme);
+            String root = ZooKeeperClients.root(namespace);
             if (client != null) {
-                if (sessionTimeout != null || connectionTimeout != null || authScheme != null) {
-                    throw new IllegalArgumentException("sessionTimeout, connectionTimeout and authorization configure "
-                            + "the manager's own client; set them on the CuratorFramework you pass instead");
-                }
-                if (client.getState() != CuratorFrameworkState.STARTED) {
-                    throw new IllegalArgumentException("the CuratorFramework must be started, it is "
-                            + client.getState());
-                }
                 return LockManagerCore.create(new ZooKeeperLockBackend(client, false, root, nodeAcl,
                         settings.operationTimeout()), settings);
             }
@@ -208,39 +176,8 @@ public final class ZooKeeperLockManager {
         }
 
         private CuratorFramework newClient() {
-            Duration session = sessionTimeout != null ? sessionTimeout : settings.lease();
-            Duration connection = connectionTimeout != null ? connectionTimeout : settings.operationTimeout();
-            CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
-                    .connectString(connectString)
-                    .sessionTimeoutMs(saturatedMillis(session))
-                    .connectionTimeoutMs(saturatedMillis(connection))
-                    // Lock requests bypass Curator's retry loop; this only keeps Curator from retrying anything else
-                    // on a new session behind our back.
-                    .retryPolicy(new RetryNTimes(0, 0))
-                    .simulatedSessionExpirationPercent(SESSION_EXPIRATION_PERCENT)
-                    // No dynamic reconfiguration tracking: one watch and one read less per client.
-                    .ensembleTracker(false);
-            if (authScheme != null) {
-                builder.authorization(authScheme, auth);
-            }
-            try {
-                return builder.build();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid ZooKeeper connect string '" + connectString + "': "
-                        + e.getMessage(), e);
-            }
-        }
-
-        private static int saturatedMillis(Duration d) {
-            return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name + " must not be null");
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, got " + d);
-            }
-            return d;
+            return ZooKeeperClients.newClient(connectString, sessionTimeout != null ? sessionTimeout : settings.lease(),
+                    connectionTimeout != null ? connectionTimeout : settings.operationTimeout(), authScheme, auth);
         }
     }
 }

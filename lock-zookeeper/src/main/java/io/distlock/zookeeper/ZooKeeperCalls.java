@@ -1,0 +1,205 @@
+package io.distlock.zookeeper;
+
+import io.distlock.LockBackendException;
+import org.apache.curator.CuratorZookeeperClient;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Bounded ZooKeeper requests, shared by the lock backend and the record store: the current session's raw handle
+ * (waiting for a connection only until the caller's deadline), async replies awaited until that deadline, and errors
+ * turned into {@link LockBackendException}s that say what was being done, where, and why. Requests bypass Curator's
+ * retry loop, which would wait up to its connection timeout per call and retry on a new session behind our back.
+ *
+ * <p>{@code what} in every method is the caller's description of the operation, e.g. {@code acquiring lock 'k'}; it
+ * starts every message. Thread safe.
+ */
+final class ZooKeeperCalls {
+
+    /** Stands in for a reply that came too late: whoever completes the future first decides who handles the reply. */
+    static final Reply TIMED_OUT = new Reply(Integer.MIN_VALUE, null, null);
+    private static final byte[] NO_DATA = new byte[0];
+
+    private final CuratorFramework client;
+    private final Duration timeout;
+    private final long timeoutNanos;
+    private final String description;
+
+    /** A ZooKeeper async reply: result code and, where the call returns them, the stat and data. */
+    record Reply(int rc, Stat stat, byte[] data) {
+        KeeperException.Code code() {
+            return KeeperException.Code.get(rc);
+        }
+    }
+
+    /**
+     * @param client a started client
+     * @param timeout the bound of every operation
+     * @param path what the caller works on below the client's namespace, for messages (e.g. {@code /distlock/locks})
+     */
+    ZooKeeperCalls(CuratorFramework client, Duration timeout, String path) {
+        this.client = client;
+        this.timeout = timeout;
+        this.timeoutNanos = timeout.toNanos();
+        this.description = client.getZookeeperClient().getCurrentConnectionString() + path;
+    }
+
+    /** The absolute path of the client's Curator namespace, e.g. {@code /app}, or empty without one. */
+    static String namespacePath(CuratorFramework client) {
+        String namespace = client.getNamespace();
+        return namespace == null || namespace.isEmpty() ? "" : "/" + namespace;
+    }
+
+    /** How many levels {@code absolutePath} has, e.g. 2 for {@code /a/b}, 0 for the empty string. */
+    static int levels(String absolutePath) {
+        return absolutePath.isEmpty() ? 0 : absolutePath.split("/").length - 1;
+    }
+
+    /** The ensemble and the caller's path, for messages. */
+    String description() {
+        return description;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** The deadline of an operation that starts now. */
+    long deadline() {
+        return System.nanoTime() + timeoutNanos;
+    }
+
+    /** The current session's handle, waiting for the connection until {@code deadline}. */
+    ZooKeeper connectedHandle(long deadline, String what) {
+        CuratorZookeeperClient zookeeperClient = client.getZookeeperClient();
+        if (!zookeeperClient.isConnected()) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            boolean connected;
+            try {
+                connected = remainingMs > 0 && client.blockUntilConnected((int) remainingMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockBackendException(what + " on " + description
+                        + ": interrupted while waiting for the ZooKeeper connection", e);
+            } catch (RuntimeException e) {
+                throw new LockBackendException(what + " on " + description + ": " + e, e);
+            }
+            if (!connected) {
+                throw new LockBackendException(what + " on " + description
+                        + ": not connected to ZooKeeper within the operation timeout " + timeout);
+            }
+        }
+        return handle(what);
+    }
+
+    /** The current session's handle, connected or not. */
+    ZooKeeper handle(String what) {
+        try {
+            return client.getZookeeperClient().getZooKeeper();
+        } catch (Exception e) {
+            throw new LockBackendException(what + " on " + description + ": " + e, e);
+        }
+    }
+
+    /** Whether {@code zk} is the client's current handle. */
+    boolean isCurrent(ZooKeeper zk) {
+        try {
+            return client.getZookeeperClient().getZooKeeper() == zk;
+        } catch (Exception e) {
+            // No current handle (closing, or between sessions): certainly not the one asked about.
+            return false;
+        }
+    }
+
+    /** The current session id, or 0 when there is none. */
+    long currentSessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Waits for {@code future} until {@code deadline}. On timeout it completes the future with {@link #TIMED_OUT}
+     * itself, so a reply arriving later is handled by the callback (whose {@code complete} returns false), never lost;
+     * if the reply won the race, it is returned.
+     */
+    Reply await(CompletableFuture<Reply> future, long deadline, boolean uninterruptible, String what) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    if (!uninterruptible) {
+                        Thread.currentThread().interrupt();
+                        if (future.complete(TIMED_OUT)) {
+                            throw new LockBackendException(what + " on " + description + ": interrupted", e);
+                        }
+                        return future.join();
+                    }
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    if (future.complete(TIMED_OUT)) {
+                        throw new LockBackendException(what + " on " + description
+                                + ": no answer from ZooKeeper within the operation timeout " + timeout);
+                    }
+                    return future.join();
+                } catch (ExecutionException e) {
+                    throw new LockBackendException(what + " on " + description + ": " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The exception for an unexpected reply, with the matching {@link KeeperException} as cause. */
+    LockBackendException failure(String what, Reply reply, String detail) {
+        KeeperException cause = KeeperException.create(reply.code());
+        return new LockBackendException(what + " on " + description + " failed: " + reply.code()
+                + (detail == null ? "" : "; " + detail), cause);
+    }
+
+    /**
+     * Creates the missing levels of {@code parentPath}: the first {@code persistentLevels} (those of a caller's
+     * Curator namespace) PERSISTENT, as Curator itself makes them, the rest CONTAINERs, so the server removes them once
+     * empty. Existing levels are fine.
+     */
+    void ensureParents(ZooKeeper zk, String parentPath, int persistentLevels, List<ACL> acl, long deadline,
+                       String what) {
+        String[] parts = parentPath.substring(1).split("/");
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length; i++) {
+            path.append('/').append(parts[i]);
+            CreateMode mode = i < persistentLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            zk.create(path.toString(), NO_DATA, acl, mode,
+                    (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
+            Reply reply = await(future, deadline, false, what);
+            if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
+                throw failure(what, reply, "could not create parent " + path);
+            }
+        }
+    }
+
+    /** Whether a write with this result may or may not have been applied. */
+    static boolean isUncertain(KeeperException.Code code) {
+        return code == KeeperException.Code.CONNECTIONLOSS || code == KeeperException.Code.OPERATIONTIMEOUT
+                || code == KeeperException.Code.REQUESTTIMEOUT;
+    }
+}

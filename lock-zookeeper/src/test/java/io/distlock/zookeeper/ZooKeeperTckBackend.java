@@ -1,0 +1,146 @@
+package io.distlock.zookeeper;
+
+import io.distlock.LockHandle;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.tck.TckBackend;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The TCK fixture: managers on one in-process server and namespace, each with its own Curator client (its own
+ * session, with the session timeout taken from the lease as the manager would), so that the fault injector can expire
+ * sessions on the server. Outages stop the server; data loss expires every session.
+ */
+final class ZooKeeperTckBackend implements TckBackend {
+    private final String namespace = "tck-" + UUID.randomUUID();
+    private final Set<CuratorFramework> clients = ConcurrentHashMap.newKeySet();
+    private volatile TestingServer server;
+
+    /** The server's connect string, for clients of the same deployment. */
+    String connectString() {
+        return server.getConnectString();
+    }
+
+    /** The namespace every manager of this fixture shares. */
+    String namespace() {
+        return namespace;
+    }
+
+    void start() throws Exception {
+        server = ZooKeeperServers.server();
+    }
+
+    void stop() throws Exception {
+        clients.forEach(CuratorFramework::close);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "zookeeper";
+    }
+
+    @Override
+    public LockManager newManager(LockSettings settings) {
+        CuratorFramework client = ZooKeeperServers.client(server.getConnectString(), settings.lease());
+        clients.add(client);
+        LockManager manager;
+        try {
+            manager = ZooKeeperLockManager.builder().client(client).namespace(namespace).settings(settings).build();
+        } catch (RuntimeException e) {
+            clients.remove(client);
+            client.close();
+            throw e;
+        }
+        return new ClientClosingManager(manager, () -> {
+            clients.remove(client);
+            client.close();
+        });
+    }
+
+    @Override
+    public LockSettings settings() {
+        return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1));
+    }
+
+    @Override
+    public Duration shortLease() {
+        // The session timeout of the holder: long enough for pings (every third) on a loaded 2-core machine.
+        return Duration.ofMillis(1500);
+    }
+
+    @Override
+    public Optional<String> lacks(Capability capability) {
+        if (capability == Capability.FIXED_LEASE) {
+            return Optional.of("ZooKeeper locks are ephemeral nodes that live as long as their session; a lock "
+                    + "cannot expire while its holder's session is alive");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Faults> faults() {
+        return Optional.of(new Faults() {
+            @Override
+            public void startOutage() {
+                try {
+                    server.stop();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not stop the ZooKeeper server", e);
+                }
+            }
+
+            @Override
+            public void endOutage() {
+                try {
+                    // Same port, same data directory: sessions and nodes survive, as after a real restart.
+                    server.restart();
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not restart the ZooKeeper server", e);
+                }
+            }
+
+            @Override
+            public void loseAllLocks() {
+                for (CuratorFramework client : clients) {
+                    try {
+                        ZooKeeperServers.expireSession(client, server.getConnectString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException("could not expire a session", e);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Closes the test's client after the manager, as a caller that passed its own client does. */
+    private record ClientClosingManager(LockManager delegate, Runnable closeClient) implements LockManager {
+        @Override
+        public Optional<LockHandle> tryLock(String key) {
+            return delegate.tryLock(key);
+        }
+
+        @Override
+        public Optional<LockHandle> tryLock(String key, Duration wait) throws InterruptedException {
+            return delegate.tryLock(key, wait);
+        }
+
+        @Override
+        public void close() {
+            try {
+                delegate.close();
+            } finally {
+                closeClient.run();
+            }
+        }
+    }
+}
