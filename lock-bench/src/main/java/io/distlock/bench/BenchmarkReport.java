@@ -94,7 +94,12 @@ public final class BenchmarkReport {
     }
 
     static List<Row> measureLatency(String include, boolean quick) throws RunnerException {
-        ChainedOptionsBuilder options = base(select(include, "[^.]+_.*"), quick).mode(Mode.SampleTime).threads(1)
+        return measureLatency(include, "[^.]+_.*", quick);
+    }
+
+    /** Single-thread latency of the benchmark methods matching {@code methods} of the classes matching {@code include}. */
+    static List<Row> measureLatency(String include, String methods, boolean quick) throws RunnerException {
+        ChainedOptionsBuilder options = base(select(include, methods), quick).mode(Mode.SampleTime).threads(1)
                 .exclude(".*handoff_.*");
         if (!quick) {
             options.addProfiler(GCProfiler.class);
@@ -158,8 +163,11 @@ public final class BenchmarkReport {
         md.append("Servers: ").append(ServerVersions.describe()).append(".\n\n");
         md.append("Command: `./bench").append(arguments.isEmpty() ? "" : " " + arguments).append("`\n\n");
         md.append("## Latency (single thread): median and p99 in µs, allocation per operation, ratio of medians\n\n");
-        md.append("Server req/op: requests the server received per operation (fail-fast paths only), from the "
-                + "server's own statistics.\n\n");
+        md.append("Server req/op: requests (round trips) per operation, single thread. Counted by the server for "
+                + "ZooKeeper (packets received) and Hazelcast (operations the member executed; an embedded call "
+                + "is an operation too, without the network), by the client for Redis (whose statistics also count "
+                + "the commands a Lua script runs). Includes background requests (renewals, pings), a handful per "
+                + "iteration.\n\n");
         md.append("| backend | path | implementation | p50 µs | p99 µs | B/op | server req/op | distlock / this |\n");
         md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
         Map<String, Row> distlock = new LinkedHashMap<>();

@@ -52,14 +52,16 @@ public class HazelcastClientBenchmark {
     }
 
     @Benchmark
-    public long acquireRelease_distlock(ThreadKeys keys) {
+    public long acquireRelease_distlock(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         try (LockHandle handle = hz.locks.tryLock(keys.key).orElseThrow()) {
             return handle.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean acquireRelease_imap(ThreadKeys keys) {
+    public boolean acquireRelease_imap(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         require(hz.map.tryLock(keys.key));
         hz.map.unlock(keys.key);
         return true;

@@ -145,14 +145,16 @@ public class RedisBenchmark {
     // ---- acquire + release on a free key ----
 
     @Benchmark
-    public long acquireRelease_distlock(ThreadKeys keys) {
+    public long acquireRelease_distlock(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         try (LockHandle handle = locks.tryLock(keys.key).orElseThrow()) {
             return handle.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean acquireRelease_rlock(ThreadKeys keys) throws InterruptedException {
+    public boolean acquireRelease_rlock(ThreadKeys keys, Calls calls) throws InterruptedException {
+        calls.ops++;
         RLock lock = client.getLock(keys.key);
         require(lock.tryLock(0, LEASE_MS, TimeUnit.MILLISECONDS));
         lock.unlock();
@@ -160,7 +162,8 @@ public class RedisBenchmark {
     }
 
     @Benchmark
-    public long acquireRelease_rfencedlock(ThreadKeys keys) {
+    public long acquireRelease_rfencedlock(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         RFencedLock lock = client.getFencedLock(keys.key);
         Long token = lock.tryLockAndGetToken(0, LEASE_MS, TimeUnit.MILLISECONDS);
         require(token != null);
@@ -169,7 +172,8 @@ public class RedisBenchmark {
     }
 
     @Benchmark
-    public long acquireRelease_setnx(ThreadKeys keys) {
+    public long acquireRelease_setnx(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         require(client.getBucket(keys.key, StringCodec.INSTANCE).setIfAbsent(keys.owner, LEASE));
         Long deleted = script.eval(keys.key, RScript.Mode.READ_WRITE, COMPARE_AND_DELETE, RScript.ReturnType.INTEGER,
                 List.of(keys.key), keys.owner);

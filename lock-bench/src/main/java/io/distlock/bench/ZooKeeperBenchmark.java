@@ -135,19 +135,22 @@ public class ZooKeeperBenchmark {
     // ---- acquire + release on a free key ----
 
     @Benchmark
-    public long acquireRelease_distlock(ThreadKeys keys) {
+    public long acquireRelease_distlock(ThreadKeys keys, Calls calls) {
+        calls.ops++;
         try (LockHandle handle = locks.tryLock(keys.key).orElseThrow()) {
             return handle.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean acquireRelease_mutex(ThreadKeys keys) throws Exception {
+    public boolean acquireRelease_mutex(ThreadKeys keys, Calls calls) throws Exception {
+        calls.ops++;
         return acquireAndRelease(new InterProcessMutex(client, mutexPath(keys.key)));
     }
 
     @Benchmark
-    public boolean acquireRelease_semaphoremutex(ThreadKeys keys) throws Exception {
+    public boolean acquireRelease_semaphoremutex(ThreadKeys keys, Calls calls) throws Exception {
+        calls.ops++;
         return acquireAndRelease(new InterProcessSemaphoreMutex(client, semaphorePath(keys.key)));
     }
 
