@@ -134,7 +134,7 @@ public final class ZooKeeperRecordStore implements RecordStore {
                 return thread;
             });
             executor.setRemoveOnCancelPolicy(true);
-            long periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(100), sweepInterval.toNanos() / BUCKETS);
+            long periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), sweepInterval.toNanos() / BUCKETS);
             // A random first bucket and delay, so that replicas started together do not sweep in step.
             AtomicInteger bucket = new AtomicInteger(ThreadLocalRandom.current().nextInt(BUCKETS));
             executor.scheduleWithFixedDelay(() -> sweep(bucket.getAndIncrement() & (BUCKETS - 1)),
