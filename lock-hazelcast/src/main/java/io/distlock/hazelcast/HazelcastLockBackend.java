@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@link LockBackend} on one {@link IMap}: each operation is one {@link LockEntryProcessor} call to the key's
- * partition owner, bounded by the operation timeout on the caller's side (Hazelcast's own invocation timeout is 120 s
- * by default and may belong to a client the caller configured). Thread safe.
+ * partition owner ({@link EntryCalls}: without the thread hop of {@code submitToKey}), bounded by the operation
+ * timeout on the caller's side (Hazelcast's own invocation timeout is 120 s by default and may belong to a client the
+ * caller configured). Thread safe.
  */
 final class HazelcastLockBackend implements LockBackend {
 
@@ -28,6 +29,7 @@ final class HazelcastLockBackend implements LockBackend {
     private final HazelcastInstance instance;
     private final boolean ownsInstance;
     private final IMap<String, String> map;
+    private final EntryCalls calls;
     private final long timeoutNanos;
     private final Duration timeout;
     private final long retentionMillis;
@@ -39,6 +41,7 @@ final class HazelcastLockBackend implements LockBackend {
         this.instance = instance;
         this.ownsInstance = ownsInstance;
         this.map = instance.getMap(mapName);
+        this.calls = EntryCalls.of(map);
         this.timeout = timeout;
         this.timeoutNanos = timeout.toNanos();
         this.retentionMillis = retention.toMillis();
@@ -120,10 +123,11 @@ final class HazelcastLockBackend implements LockBackend {
         long deadline = System.nanoTime() + timeoutNanos;
         boolean interrupted = false;
         try {
-            CompletableFuture<Long> future = map.submitToKey(key, operation).toCompletableFuture();
+            CompletableFuture<?> future = calls.send(key, operation);
             while (true) {
                 try {
-                    Long result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    Object answer = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    Long result = (Long) calls.read(answer);
                     return result == null ? 0 : result;
                 } catch (InterruptedException e) {
                     interrupted = true;

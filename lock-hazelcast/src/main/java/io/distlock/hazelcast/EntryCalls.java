@@ -1,0 +1,148 @@
+package io.distlock.hazelcast;
+
+import com.hazelcast.client.impl.clientside.HazelcastClientInstance;
+import com.hazelcast.client.impl.protocol.ClientMessage;
+import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeyCodec;
+import com.hazelcast.client.impl.proxy.ClientMapProxy;
+import com.hazelcast.client.impl.spi.ClientContext;
+import com.hazelcast.client.impl.spi.impl.ClientInvocation;
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.util.ThreadUtil;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends one entry processor to the owner of its key's partition and reads the answer, so that the caller can wait for
+ * it with its own deadline <em>and</em> without a thread hop.
+ *
+ * <p>Why not just {@code submitToKey(..).get(timeout)}: Hazelcast wraps the invocation's future in a
+ * {@code DelegatingCompletableFuture}, whose constructor chains a {@code whenCompleteAsync} on the default async
+ * executor (the common {@code ForkJoinPool}). Every answer therefore also wakes a pool thread, even when nobody uses
+ * the wrapper's completion. Measured on one member on 2 cores: a no-op processor cost 65–80 µs p50 that way against
+ * 7 µs through the synchronous {@code executeOnKey}, and about 100 µs against 68 µs through a client. The synchronous
+ * {@code executeOnKey} waits on the raw invocation future ({@code joinInternal()}), but without a bound other than
+ * Hazelcast's call timeout (60 s on members, the invocation timeout on clients), which the operation timeout must
+ * not depend on.
+ *
+ * <p>So this does what {@code executeOnKey} does up to the wait, and returns the raw invocation future, on which
+ * {@code get(timeout)} parks the caller until the thread that receives the answer unparks it:
+ * <ul>
+ *   <li>on a member, {@code MapProxyImpl.executeOnKeyInternal} (the future's value is the serialized answer);</li>
+ *   <li>on a client, a {@code ClientInvocation} of the {@code MapExecuteOnKey} message, as {@code executeOnKey}
+ *       sends it (the future's value is the response message).</li>
+ * </ul>
+ * Both are Hazelcast internals (public classes, checked against 5.7.0). When they are missing or the map proxy is of
+ * another kind (a near-cached map, a future Hazelcast version), the public {@code submitToKey} is used instead, which
+ * is correct, only slower. Thread safe.
+ */
+abstract class EntryCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(EntryCalls.class);
+
+    /**
+     * Sends {@code processor} for {@code key}. The future completes with a raw answer for {@link #read}; it may fail
+     * with the cause of the failure, or the call may throw it.
+     */
+    abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
+
+    /** The processor's result from a raw answer of {@link #send}. */
+    abstract Object read(Object answer);
+
+    /** The fastest way available for {@code map} of {@code instance}'s kind. */
+    static EntryCalls of(IMap<String, ?> map) {
+        try {
+            if (map instanceof MapProxyImpl<?, ?> member) {
+                return new MemberCalls(member);
+            }
+            if (map.getClass() == ClientMapProxy.class) {
+                // Exactly this class: a near-cached client map must also invalidate its near cache.
+                return new ClientCalls((ClientMapProxy<?, ?>) map);
+            }
+        } catch (LinkageError | RuntimeException e) {
+            // Another Hazelcast version whose internals differ: the public API works too, only slower.
+            log.warn("the direct entry processor calls are not available for map '{}' with this Hazelcast "
+                    + "version; using submitToKey, which costs a thread hop per call", map.getName(), e);
+        }
+        return new PublicCalls(map);
+    }
+
+    /** {@code submitToKey}: public API, one more thread hop per answer. */
+    private static final class PublicCalls extends EntryCalls {
+        private final IMap<String, ?> map;
+
+        PublicCalls(IMap<String, ?> map) {
+            this.map = map;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor) {
+            return ((IMap) map).submitToKey(key, processor).toCompletableFuture();
+        }
+
+        @Override
+        Object read(Object answer) {
+            return answer;
+        }
+    }
+
+    /** On a member: the invocation future of what {@code executeOnKey} sends. */
+    private static final class MemberCalls extends EntryCalls {
+        private final MapProxyImpl<?, ?> map;
+        private final SerializationService serialization;
+
+        MemberCalls(MapProxyImpl<?, ?> map) {
+            this.map = map;
+            this.serialization = map.getNodeEngine().getSerializationService();
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor) {
+            // The member's operation injects its HazelcastInstance into the processor (ManagedContext), as for
+            // executeOnKey.
+            return ((MapProxyImpl) map).executeOnKeyInternal(key, processor);
+        }
+
+        @Override
+        Object read(Object answer) {
+            return answer instanceof Data data ? serialization.toObject(data) : answer;
+        }
+    }
+
+    /** On a client: the invocation future of the message {@code executeOnKey} sends. */
+    private static final class ClientCalls extends EntryCalls {
+        private final String name;
+        private final ClientContext context;
+        private final HazelcastClientInstance client;
+        private final SerializationService serialization;
+
+        ClientCalls(ClientMapProxy<?, ?> map) {
+            this.name = map.getName();
+            this.context = map.getContext();
+            this.client = (HazelcastClientInstance) context.getHazelcastInstance();
+            this.serialization = context.getSerializationService();
+        }
+
+        @Override
+        CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor) {
+            Data keyData = serialization.toData(key);
+            // Parameter order as the codec's: processor, then key.
+            ClientMessage request = MapExecuteOnKeyCodec.encodeRequest(name, serialization.toData(processor), keyData,
+                    ThreadUtil.getThreadId());
+            int partition = context.getPartitionService().getPartitionId(keyData);
+            return new ClientInvocation(client, request, name, partition).invoke();
+        }
+
+        @Override
+        Object read(Object answer) {
+            return serialization.toObject(MapExecuteOnKeyCodec.decodeResponse((ClientMessage) answer));
+        }
+    }
+}
