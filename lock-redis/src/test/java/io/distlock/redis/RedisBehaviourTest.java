@@ -186,7 +186,8 @@ class RedisBehaviourTest {
     @Test
     @DisplayName("URIs: prefix and lease parameters apply; malformed Redis URIs name the problem")
     void uris() {
-        try (LockManager a = LockManagers.create(URI.create("redis://" + server.address() + "/3?prefix=app1:&lease=5s"));
+        try (LockManager a = LockManagers.create(URI.create("redis://" + server.address()
+                + "/3?prefix=app1:&lease=5s"));
              LockManager b = LockManagers.create(URI.create("redis://" + server.address() + "/3?prefix=app2:"))) {
             String key = key("uri");
             // Different prefixes are different locks.
