@@ -129,7 +129,8 @@ public final class ZooKeeperRecordStore implements RecordStore {
             this.sweeper = null;
         } else {
             ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-                Thread thread = new Thread(task, "distlock-zookeeper-record-sweep-" + SWEEPER_THREADS.incrementAndGet());
+                Thread thread = new Thread(task, "distlock-zookeeper-record-sweep-"
+                        + SWEEPER_THREADS.incrementAndGet());
                 thread.setDaemon(true);
                 return thread;
             });

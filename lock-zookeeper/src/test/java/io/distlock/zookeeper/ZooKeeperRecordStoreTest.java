@@ -152,7 +152,8 @@ class ZooKeeperRecordStoreTest {
             assertThat(stores.get(0).putIfAbsent("k", bytes("old"), ttl)).isTrue();
             String node = recordNodes(ns).get(0);
             long expiresAt = inspector.checkExists().forPath(node).getMtime() + ttl.toMillis();
-            // Wait on the ensemble's clock (a scratch write's mtime), without touching the record, which would delete it.
+            // Wait on the ensemble's clock (a scratch write's mtime), without touching the record: that would delete
+            // it.
             await("the record expires on the ensemble's clock").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> inspector.setData().forPath("/" + ns).getMtime() > expiresAt);
@@ -280,7 +281,8 @@ class ZooKeeperRecordStoreTest {
                     () -> store.replace("k", bytes("v"), bytes("w"), Duration.ofMinutes(1)),
                     () -> store.remove("k", bytes("v")))) {
                 long started = System.nanoTime();
-                assertThatThrownBy(call::run).isInstanceOf(LockBackendException.class).hasMessageContaining("record 'k");
+                assertThatThrownBy(call::run).isInstanceOf(LockBackendException.class)
+                        .hasMessageContaining("record 'k");
                 assertThat(Duration.ofNanos(System.nanoTime() - started))
                         .as("bounded by the operation timeout plus a margin")
                         .isLessThan(SETTINGS.operationTimeout().plusSeconds(2));
