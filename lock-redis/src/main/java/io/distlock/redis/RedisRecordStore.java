@@ -31,8 +31,10 @@ import java.util.function.BiConsumer;
  * of an idempotent request may then run again (the lock and its fencing token still keep concurrent runs apart).
  *
  * <p><b>Outage:</b> every call is bounded by the operation timeout and then throws {@link LockBackendException};
- * calls are never retried by the client, so a write that timed out has an unknown outcome. <b>Thread safety:</b>
- * stores are thread safe; builders are not.
+ * calls are never retried by the client, so a write that timed out has an unknown outcome. <b>Misuse:</b> a null
+ * argument throws {@link NullPointerException}, a value over {@link RecordStore#maxValueBytes()} or a non-positive
+ * ttl {@link IllegalArgumentException} (before anything is sent), a call after {@code close()}
+ * {@link IllegalStateException}. <b>Thread safety:</b> stores are thread safe; builders are not.
  */
 public final class RedisRecordStore {
 
