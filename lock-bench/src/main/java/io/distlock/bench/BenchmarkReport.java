@@ -201,7 +201,77 @@ public final class BenchmarkReport {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.0f | %s |%n", row.backend(), row.path(),
                     row.threads(), row.impl(), row.score(), ratio));
         }
+        targets(md, latency, throughput);
         return md.toString();
+    }
+
+    /**
+     * A target of issue 6: the ratio of distlock's median to a raw implementation's on a path ({@code maxRatio}), or
+     * of its throughput with {@code threads} threads ({@code minRatio}).
+     */
+    record Target(String backend, String path, String raw, int threads, double bound, boolean atMost) {
+        String describe() {
+            return threads > 0
+                    ? String.format(Locale.ROOT, "%s %s, %d threads: throughput ≥ %.2f× %s", backend, path, threads,
+                            bound, raw)
+                    : String.format(Locale.ROOT, "%s %s: median ≤ %.2f× %s", backend, path, bound, raw);
+        }
+    }
+
+    static final List<Target> TARGETS = List.of(
+            new Target("Redis", "acquireRelease", "rlock", 0, 0.9, true),
+            new Target("Redis", "failFastElsewhere", "rlock", 0, 1.0, true),
+            new Target("Redis", "acquireRelease", "rlock", 16, 1.0, false),
+            new Target("ZooKeeper", "acquireRelease", "mutex", 0, 0.7, true),
+            new Target("ZooKeeper", "failFastElsewhere", "mutex", 0, 0.35, true),
+            new Target("Hazelcast", "acquireRelease", "imap", 0, 1.3, true),
+            new Target("HazelcastClient", "acquireRelease", "imap", 0, 1.3, true));
+
+    /** Same-manager fail-fast: at most this p99, and no requests to the server. */
+    static final double SAME_MANAGER_P99_MICROS = 5.0;
+    static final double SAME_MANAGER_MAX_REQUESTS_PER_OP = 0.01;
+
+    /** Appends the targets of issue 6 that this run measured, each with the measured ratio and met / missed. */
+    static void targets(StringBuilder md, List<Row> latency, List<Row> throughput) {
+        List<String> lines = new ArrayList<>();
+        for (Target target : TARGETS) {
+            List<Row> rows = target.threads() > 0 ? throughput : latency;
+            Row ours = find(rows, target.backend(), target.path(), "distlock", target.threads());
+            Row raw = find(rows, target.backend(), target.path(), target.raw(), target.threads());
+            if (ours == null || raw == null) {
+                continue;
+            }
+            double measured = target.threads() > 0 ? ours.score() / raw.score() : ours.p50() / raw.p50();
+            boolean met = target.atMost() ? measured <= target.bound() : measured >= target.bound();
+            lines.add(String.format(Locale.ROOT, "| %s | %.2f | %s |", target.describe(), measured,
+                    met ? "met" : "**missed**"));
+        }
+        for (Row row : latency) {
+            if (row.path().equals("failFastSameManager") && row.impl().equals("distlock")) {
+                boolean met = row.p99() <= SAME_MANAGER_P99_MICROS
+                        && !(row.requestsPerOp() > SAME_MANAGER_MAX_REQUESTS_PER_OP);
+                lines.add(String.format(Locale.ROOT, "| %s same-manager fail-fast: p99 ≤ %.0f µs, no requests "
+                                + "| p99 %.2f µs, %s req/op | %s |", row.backend(), SAME_MANAGER_P99_MICROS,
+                        row.p99(), Double.isNaN(row.requestsPerOp()) ? "n/a"
+                                : String.format(Locale.ROOT, "%.2f", row.requestsPerOp()),
+                        met ? "met" : "**missed**"));
+            }
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        md.append("\n## Targets (issue 6)\n\n| target | measured (distlock / raw) | |\n|---|---:|---|\n");
+        lines.forEach(line -> md.append(line).append('\n'));
+    }
+
+    private static Row find(List<Row> rows, String backend, String path, String impl, int threads) {
+        for (Row row : rows) {
+            if (row.backend().equals(backend) && row.path().equals(path) && row.impl().equals(impl)
+                    && (threads == 0 || row.threads() == threads)) {
+                return row;
+            }
+        }
+        return null;
     }
 
     private static String ratio(double numerator, double denominator) {
