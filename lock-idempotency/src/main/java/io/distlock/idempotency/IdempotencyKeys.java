@@ -116,7 +116,13 @@ public final class IdempotencyKeys {
                 byte[] text = String.valueOf(e).getBytes(StandardCharsets.UTF_8);
                 byte[] failure = Records.encode(Records.FAILED, fingerprintHash, handle.fencingToken(),
                         Arrays.copyOf(text, Math.min(text.length, Math.min(maxResultBytes, 4096))));
-                store.putIfAbsent(recordKey, failure, ttl);
+                try {
+                    store.putIfAbsent(recordKey, failure, ttl);
+                } catch (RuntimeException storeFailure) {
+                    // The operation's own failure is what the caller must see; the unrecorded failure only means a
+                    // retry runs the operation again.
+                    e.addSuppressed(storeFailure);
+                }
             }
             if (e instanceof RuntimeException) {
                 throw (RuntimeException) e;

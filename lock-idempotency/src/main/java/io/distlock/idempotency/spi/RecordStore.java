@@ -14,7 +14,12 @@ import java.util.Optional;
  * byte-for-byte. An expired entry behaves exactly as an absent one.
  *
  * <p><b>Failures:</b> every method returns or throws {@link LockBackendException} within the store's operation
- * timeout; an outage is never reported as "absent" or "not replaced". Implementations are thread safe.
+ * timeout; an outage is never reported as "absent" or "not replaced". A write that timed out has an unknown outcome:
+ * the store may still apply it. Implementations are thread safe.
+ *
+ * <p><b>Misuse</b>, for every method: a null argument throws {@link NullPointerException}; a non-positive ttl or a
+ * value longer than {@link #maxValueBytes()} throws {@link IllegalArgumentException} before any call to the store;
+ * a call after {@link #close()} throws {@link IllegalStateException}.
  */
 public interface RecordStore extends AutoCloseable {
 
