@@ -27,6 +27,7 @@ public final class LocalRecordStore implements RecordStore {
     private final ConcurrentHashMap<String, Entry> entries;
     private final Ticker ticker;
     private final AtomicInteger writes = new AtomicInteger();
+    private volatile boolean closed;
 
     private record Entry(byte[] value, long expiresAt) {
     }
@@ -58,8 +59,26 @@ public final class LocalRecordStore implements RecordStore {
         return MAX_VALUE_BYTES;
     }
 
+    /** The SPI's misuse rules, checked before the table is touched. */
+    private void check(String key, byte[] value, Duration ttl) {
+        Objects.requireNonNull(key, "key must not be null");
+        if (closed) {
+            throw new IllegalStateException("record store '" + name + "' is closed");
+        }
+        if (value != null && value.length > MAX_VALUE_BYTES) {
+            throw new IllegalArgumentException("value for '" + key + "' is " + value.length + " bytes; the limit is "
+                    + MAX_VALUE_BYTES);
+        }
+        if (ttl != null) {
+            Records.checkTtl(ttl);
+        }
+    }
+
     @Override
     public boolean putIfAbsent(String key, byte[] value, Duration ttl) {
+        Objects.requireNonNull(value, "value must not be null");
+        Objects.requireNonNull(ttl, "ttl must not be null");
+        check(key, value, ttl);
         long now = ticker.nanoTime();
         Entry fresh = new Entry(value.clone(), now + ttl.toNanos());
         boolean[] stored = new boolean[1];
@@ -76,6 +95,7 @@ public final class LocalRecordStore implements RecordStore {
 
     @Override
     public Optional<byte[]> get(String key) {
+        check(key, null, null);
         long now = ticker.nanoTime();
         Entry entry = entries.get(key);
         if (entry == null) {
@@ -90,6 +110,10 @@ public final class LocalRecordStore implements RecordStore {
 
     @Override
     public boolean replace(String key, byte[] expected, byte[] value, Duration ttl) {
+        Objects.requireNonNull(expected, "expected must not be null");
+        Objects.requireNonNull(value, "value must not be null");
+        Objects.requireNonNull(ttl, "ttl must not be null");
+        check(key, value, ttl);
         long now = ticker.nanoTime();
         boolean[] replaced = new boolean[1];
         entries.computeIfPresent(key, (k, current) -> {
@@ -107,6 +131,8 @@ public final class LocalRecordStore implements RecordStore {
 
     @Override
     public boolean remove(String key, byte[] expected) {
+        Objects.requireNonNull(expected, "expected must not be null");
+        check(key, null, null);
         long now = ticker.nanoTime();
         boolean[] removed = new boolean[1];
         entries.computeIfPresent(key, (k, current) -> {
@@ -124,7 +150,8 @@ public final class LocalRecordStore implements RecordStore {
 
     @Override
     public void close() {
-        // Nothing owned: the table lives as long as the JVM, like a server outlives its clients.
+        // Nothing else is owned: the table lives as long as the JVM, like a server outlives its clients.
+        closed = true;
     }
 
     private void sweepSometimes(long now) {
