@@ -3,6 +3,8 @@ package io.distlock.hazelcast;
 import com.hazelcast.client.impl.clientside.HazelcastClientInstance;
 import com.hazelcast.client.impl.protocol.ClientMessage;
 import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeyCodec;
+import com.hazelcast.client.impl.protocol.codec.MapGetCodec;
+import com.hazelcast.client.impl.protocol.codec.MapPutIfAbsentCodec;
 import com.hazelcast.client.impl.proxy.ClientMapProxy;
 import com.hazelcast.client.impl.spi.ClientContext;
 import com.hazelcast.client.impl.spi.impl.ClientInvocation;
@@ -12,10 +14,17 @@ import com.hazelcast.internal.util.ThreadUtil;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.nio.serialization.HazelcastSerializationException;
+import io.distlock.LockBackendException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Sends one entry processor to the owner of its key's partition and reads the answer, so that the caller can wait for
@@ -39,44 +48,145 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  * Both are Hazelcast internals (public classes, checked against 5.7.0). When they are missing or the map proxy is of
  * another kind (a near-cached map, a future Hazelcast version), the public {@code submitToKey} is used instead, which
- * is correct, only slower. Thread safe.
+ * is correct, only slower.
+ *
+ * <p>Through the client fast path, {@link #get} and {@link #putIfAbsent} are Hazelcast's own map operations, which need
+ * no distlock class on the members. Every call returns or throws {@link LockBackendException} within the timeout.
+ * Thread safe.
  */
 abstract class EntryCalls {
 
     private static final Logger log = LoggerFactory.getLogger(EntryCalls.class);
 
-    /**
-     * Sends {@code processor} for {@code key}. The future completes with a raw answer for {@link #read}; it may fail
-     * with the cause of the failure, or the call may throw it.
-     */
-    abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
+    final String mapName;
+    private final Duration timeout;
+    private final long timeoutNanos;
 
-    /** The processor's result from a raw answer of {@link #send}. */
-    abstract Object read(Object answer);
+    private EntryCalls(String mapName, Duration timeout) {
+        this.mapName = mapName;
+        this.timeout = timeout;
+        this.timeoutNanos = timeout.toNanos();
+    }
 
-    /** The fastest way available for {@code map} of {@code instance}'s kind. */
-    static EntryCalls of(IMap<String, ?> map) {
+    /** The fastest way available for {@code map}'s kind of proxy, with calls bounded by {@code timeout}. */
+    static EntryCalls of(IMap<String, ?> map, Duration timeout) {
         try {
             if (map instanceof MapProxyImpl<?, ?> member) {
-                return new MemberCalls(member);
+                return new MemberCalls(member, timeout);
             }
             if (map.getClass() == ClientMapProxy.class) {
                 // Exactly this class: a near-cached client map must also invalidate its near cache.
-                return new ClientCalls((ClientMapProxy<?, ?>) map);
+                return new ClientCalls((ClientMapProxy<?, ?>) map, timeout);
             }
         } catch (LinkageError | RuntimeException e) {
             // Another Hazelcast version whose internals differ: the public API works too, only slower.
             log.warn("the direct entry processor calls are not available for map '{}' with this Hazelcast "
                     + "version; using submitToKey, which costs a thread hop per call", map.getName(), e);
         }
-        return new PublicCalls(map);
+        return new PublicCalls(map, timeout);
+    }
+
+    /**
+     * Runs {@code processor} on {@code key}'s entry and returns its result. {@code uninterruptible} calls keep waiting
+     * when the thread is interrupted and restore its flag afterwards.
+     *
+     * @param what for messages, e.g. {@code "releasing"}
+     * @throws LockBackendException on no answer within the timeout, interruption, or any failure
+     */
+    final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible) {
+        return await(what, key, uninterruptible, processor.getClass(), () -> send(key, processor), this::read);
+    }
+
+    /** Whether {@link #get} and {@link #putIfAbsent} are available (Hazelcast's own operations, bounded). */
+    boolean builtins() {
+        return false;
+    }
+
+    /** Hazelcast's {@code get}: the live value of {@code key} or null. Only when {@link #builtins()}. */
+    Object get(String what, String key) {
+        throw new UnsupportedOperationException();
+    }
+
+    /**
+     * Hazelcast's {@code putIfAbsent} with a time to live: the live value that prevented the put, or null when
+     * {@code value} was stored. Only when {@link #builtins()}.
+     */
+    Object putIfAbsent(String what, String key, Object value, long ttlMillis) {
+        throw new UnsupportedOperationException();
+    }
+
+    /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
+    abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
+
+    /** The processor's result from a raw answer of {@link #send}. */
+    abstract Object read(Object answer);
+
+    /** Sends with {@code sender}, waits within the timeout, and reads the answer with {@code reader}. */
+    final Object await(String what, String key, boolean uninterruptible, Class<?> processorClass,
+                       java.util.function.Supplier<CompletableFuture<?>> sender, Function<Object, Object> reader) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        boolean interrupted = false;
+        try {
+            CompletableFuture<?> future = sender.get();
+            while (true) {
+                try {
+                    return reader.apply(future.get(Math.max(0, deadline - System.nanoTime()),
+                            TimeUnit.NANOSECONDS));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    if (!uninterruptible) {
+                        throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
+                                + "' was interrupted", e);
+                    }
+                } catch (TimeoutException e) {
+                    throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
+                            + "' got no answer within " + timeout, e);
+                } catch (ExecutionException e) {
+                    throw failure(what, key, processorClass, e.getCause());
+                }
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof LockBackendException) {
+                throw e;
+            }
+            throw failure(what, key, processorClass, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private LockBackendException failure(String what, String key, Class<?> processorClass, Throwable cause) {
+        if (processorClass != null && missing(processorClass, cause)) {
+            return new LockBackendException(what + " '" + key + "' failed: the members of the hazelcast cluster "
+                    + "cannot load " + processorClass.getName() + "; put the lock-hazelcast jar on every "
+                    + "member's classpath (see the lock-hazelcast README)", cause);
+        }
+        return new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName + "' failed: "
+                + cause, cause);
+    }
+
+    private static boolean missing(Class<?> processorClass, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof HazelcastSerializationException || t instanceof ClassNotFoundException) {
+                if (String.valueOf(t.getMessage()).contains(processorClass.getName())) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** {@code submitToKey}: public API, one more thread hop per answer. */
     private static final class PublicCalls extends EntryCalls {
         private final IMap<String, ?> map;
 
-        PublicCalls(IMap<String, ?> map) {
+        PublicCalls(IMap<String, ?> map, Duration timeout) {
+            super(map.getName(), timeout);
             this.map = map;
         }
 
@@ -97,7 +207,8 @@ abstract class EntryCalls {
         private final MapProxyImpl<?, ?> map;
         private final SerializationService serialization;
 
-        MemberCalls(MapProxyImpl<?, ?> map) {
+        MemberCalls(MapProxyImpl<?, ?> map, Duration timeout) {
+            super(map.getName(), timeout);
             this.map = map;
             this.serialization = map.getNodeEngine().getSerializationService();
         }
@@ -116,15 +227,14 @@ abstract class EntryCalls {
         }
     }
 
-    /** On a client: the invocation future of the message {@code executeOnKey} sends. */
+    /** On a client: the invocation future of the message the synchronous map method sends. */
     private static final class ClientCalls extends EntryCalls {
-        private final String name;
         private final ClientContext context;
         private final HazelcastClientInstance client;
         private final SerializationService serialization;
 
-        ClientCalls(ClientMapProxy<?, ?> map) {
-            this.name = map.getName();
+        ClientCalls(ClientMapProxy<?, ?> map, Duration timeout) {
+            super(map.getName(), timeout);
             this.context = map.getContext();
             this.client = (HazelcastClientInstance) context.getHazelcastInstance();
             this.serialization = context.getSerializationService();
@@ -134,15 +244,40 @@ abstract class EntryCalls {
         CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor) {
             Data keyData = serialization.toData(key);
             // Parameter order as the codec's: processor, then key.
-            ClientMessage request = MapExecuteOnKeyCodec.encodeRequest(name, serialization.toData(processor), keyData,
-                    ThreadUtil.getThreadId());
-            int partition = context.getPartitionService().getPartitionId(keyData);
-            return new ClientInvocation(client, request, name, partition).invoke();
+            return invoke(keyData, MapExecuteOnKeyCodec.encodeRequest(mapName, serialization.toData(processor),
+                    keyData, ThreadUtil.getThreadId()));
         }
 
         @Override
         Object read(Object answer) {
             return serialization.toObject(MapExecuteOnKeyCodec.decodeResponse((ClientMessage) answer));
+        }
+
+        @Override
+        boolean builtins() {
+            return true;
+        }
+
+        @Override
+        Object get(String what, String key) {
+            return await(what, key, false, null, () -> {
+                Data keyData = serialization.toData(key);
+                return invoke(keyData, MapGetCodec.encodeRequest(mapName, keyData, ThreadUtil.getThreadId()));
+            }, answer -> serialization.toObject(MapGetCodec.decodeResponse((ClientMessage) answer)));
+        }
+
+        @Override
+        Object putIfAbsent(String what, String key, Object value, long ttlMillis) {
+            return await(what, key, false, null, () -> {
+                Data keyData = serialization.toData(key);
+                return invoke(keyData, MapPutIfAbsentCodec.encodeRequest(mapName, keyData,
+                        serialization.toData(value), ThreadUtil.getThreadId(), ttlMillis));
+            }, answer -> serialization.toObject(MapPutIfAbsentCodec.decodeResponse((ClientMessage) answer)));
+        }
+
+        private CompletableFuture<?> invoke(Data keyData, ClientMessage request) {
+            int partition = context.getPartitionService().getPartitionId(keyData);
+            return new ClientInvocation(client, request, mapName, partition).invoke();
         }
     }
 }

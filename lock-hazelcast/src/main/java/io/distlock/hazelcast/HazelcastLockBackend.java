@@ -2,7 +2,6 @@ package io.distlock.hazelcast;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
@@ -10,10 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,8 +25,6 @@ final class HazelcastLockBackend implements LockBackend {
     private final boolean ownsInstance;
     private final IMap<String, String> map;
     private final EntryCalls calls;
-    private final long timeoutNanos;
-    private final Duration timeout;
     private final long retentionMillis;
     private final ReleaseEvents events;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -41,9 +34,7 @@ final class HazelcastLockBackend implements LockBackend {
         this.instance = instance;
         this.ownsInstance = ownsInstance;
         this.map = instance.getMap(mapName);
-        this.calls = EntryCalls.of(map);
-        this.timeout = timeout;
-        this.timeoutNanos = timeout.toNanos();
+        this.calls = EntryCalls.of(map, timeout);
         this.retentionMillis = retention.toMillis();
         this.events = new ReleaseEvents(map, timeout);
     }
@@ -120,62 +111,7 @@ final class HazelcastLockBackend implements LockBackend {
      * afterwards.
      */
     private long call(String what, String key, LockEntryProcessor operation, boolean uninterruptible) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
-        try {
-            CompletableFuture<?> future = calls.send(key, operation);
-            while (true) {
-                try {
-                    Object answer = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    Long result = (Long) calls.read(answer);
-                    return result == null ? 0 : result;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    if (!uninterruptible) {
-                        throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + map.getName()
-                                + "' was interrupted", e);
-                    }
-                } catch (TimeoutException e) {
-                    throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + map.getName()
-                            + "' got no answer within " + timeout, e);
-                } catch (ExecutionException e) {
-                    throw failure(what, key, e.getCause());
-                }
-            }
-        } catch (RuntimeException e) {
-            if (e instanceof LockBackendException) {
-                throw e;
-            }
-            throw failure(what, key, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private LockBackendException failure(String what, String key, Throwable cause) {
-        if (missingProcessorClass(cause)) {
-            return new LockBackendException(what + " '" + key + "' failed: the members of the hazelcast cluster "
-                    + "cannot load " + LockEntryProcessor.class.getName() + "; put the lock-hazelcast jar on every "
-                    + "member's classpath (see the lock-hazelcast README)", cause);
-        }
-        return new LockBackendException(what + " '" + key + "' in hazelcast map '" + map.getName() + "' failed: "
-                + cause, cause);
-    }
-
-    private static boolean missingProcessorClass(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HazelcastSerializationException || t instanceof ClassNotFoundException) {
-                String message = String.valueOf(t.getMessage());
-                if (message.contains(LockEntryProcessor.class.getName())) {
-                    return true;
-                }
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
+        Long result = (Long) calls.execute(what, key, operation, uninterruptible);
+        return result == null ? 0 : result;
     }
 }

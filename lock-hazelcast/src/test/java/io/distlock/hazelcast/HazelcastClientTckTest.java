@@ -2,7 +2,9 @@ package io.distlock.hazelcast;
 
 import io.distlock.tck.ExclusionTck;
 import io.distlock.tck.FailFastTck;
+import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.FencingTck;
+import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.KeyTck;
 import io.distlock.tck.LeaseTck;
 import io.distlock.tck.ManagerLifecycleTck;
@@ -17,11 +19,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The whole TCK against managers that each own a client of a two-member cluster, as replicas of a service that talk to
- * a separate Hazelcast cluster do.
+ * The whole TCK, and the idempotency kit, against managers (and record stores) that each own a client of a two-member
+ * cluster, as replicas of a service that talk to a separate Hazelcast cluster do.
  */
 @DisplayName("TCK: hazelcast, clients of a two-member cluster")
 class HazelcastClientTckTest {
+
+    /** The records of the idempotency kit, apart from the lock map (which the kit's loss fault clears). */
+    private static final String RECORDS = "distlock.tck.records";
 
     private static TestCluster cluster;
     private static TckBackend fixture;
@@ -119,6 +124,21 @@ class HazelcastClientTckTest {
         @Override
         protected TckBackend backend() {
             return fixture;
+        }
+    }
+
+    @Nested
+    class Idempotency extends IdempotencyTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return HazelcastRecordStore.builder().addresses(cluster.addresses())
+                    .clusterName(cluster.clusterName()).mapName(RECORDS)
+                    .operationTimeout(fixture.settings().operationTimeout()).build();
         }
     }
 }

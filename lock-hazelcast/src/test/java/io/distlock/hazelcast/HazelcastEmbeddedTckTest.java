@@ -2,7 +2,9 @@ package io.distlock.hazelcast;
 
 import io.distlock.tck.ExclusionTck;
 import io.distlock.tck.FailFastTck;
+import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.FencingTck;
+import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.KeyTck;
 import io.distlock.tck.LeaseTck;
 import io.distlock.tck.ManagerLifecycleTck;
@@ -17,11 +19,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The whole TCK against a manager on an embedded single member: every manager uses the member directly, as a service
- * that embeds Hazelcast does.
+ * The whole TCK, and the idempotency kit, against a manager on an embedded single member: every manager (and record
+ * store) uses the member directly, as a service that embeds Hazelcast does.
  */
 @DisplayName("TCK: hazelcast, embedded single member")
 class HazelcastEmbeddedTckTest {
+
+    /** The records of the idempotency kit, apart from the lock map (which the kit's loss fault clears). */
+    private static final String RECORDS = "distlock.tck.records";
 
     private static TestCluster cluster;
     private static TckBackend fixture;
@@ -118,6 +123,20 @@ class HazelcastEmbeddedTckTest {
         @Override
         protected TckBackend backend() {
             return fixture;
+        }
+    }
+
+    @Nested
+    class Idempotency extends IdempotencyTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return HazelcastRecordStore.builder().instance(cluster.member(0)).mapName(RECORDS)
+                    .operationTimeout(fixture.settings().operationTimeout()).build();
         }
     }
 }
