@@ -46,7 +46,19 @@ public final class BenchmarkReport {
      */
     static final String NOTES_MARKER = "<!-- Generated above by ./bench; written by hand below, kept across runs. -->";
 
+    /** The 1-minute load average when the run started, for the report's header. */
+    private static String loadAtStart = "unknown";
+
     private BenchmarkReport() {
+    }
+
+    /** The 1-minute load average from {@code /proc/loadavg}, or "unknown" where there is none. */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +72,7 @@ public final class BenchmarkReport {
                 default -> include = args[i];
             }
         }
+        loadAtStart = loadAverage();
         List<Row> latency = measureLatency(include, quick);
         List<Row> throughput = measureThroughput(include, quick);
         String report = render(latency, throughput, String.join(" ", args));
@@ -160,7 +173,10 @@ public final class BenchmarkReport {
                 .append(" cores, JDK ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(Runtime.version()).append(", ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append(".\n");
-        md.append("Servers: ").append(ServerVersions.describe()).append(".\n\n");
+        md.append("Servers: ").append(ServerVersions.describe()).append(".\n");
+        md.append("Load average (1 min) at the start of the run: ").append(loadAtStart).append(", at the end: ")
+                .append(loadAverage()).append(" (other processes share the cores; numbers from a loaded machine "
+                        + "are noisier, ratios within one run less so).\n\n");
         md.append("Command: `./bench").append(arguments.isEmpty() ? "" : " " + arguments).append("`\n\n");
         md.append("## Latency (single thread): median and p99 in µs, allocation per operation, ratio of medians\n\n");
         md.append("Server req/op: requests (round trips) per operation, single thread. Counted by the server for "
