@@ -67,6 +67,7 @@ public final class IdempotencyKeys {
      * @throws KeyReusedException if the key was used with another fingerprint
      * @throws LockLostDuringOperationException if the lock was lost while the operation ran
      * @throws ResultTooLargeException if the encoded result exceeds the limit (the operation ran; nothing stored)
+     * @throws ResultNotStoredException if the operation ran but the store failed to take its result
      * @throws OperationFailedException if the operation threw a checked exception, or a recorded failure is replayed
      * @throws io.distlock.LockBackendException if the lock backend or the store failed
      * @throws NullPointerException if an argument is null
@@ -142,7 +143,12 @@ public final class IdempotencyKeys {
         boolean held = handle.isHeld();
         byte[] record = Records.encode(Records.COMPLETED, fingerprintHash, handle.fencingToken(), payload);
         // putIfAbsent, not put: if the lock was lost and another run stored first, its answer stays the key's answer.
-        boolean first = store.putIfAbsent(recordKey, record, ttl);
+        boolean first;
+        try {
+            first = store.putIfAbsent(recordKey, record, ttl);
+        } catch (RuntimeException e) {
+            throw new ResultNotStoredException(key, result, e);
+        }
         if (!held || !first) {
             log.warn("lock of idempotency key '{}' (token {}) was lost while the operation ran; stored: {}", key,
                     handle.fencingToken(), first);

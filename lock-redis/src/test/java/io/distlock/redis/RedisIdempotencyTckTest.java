@@ -2,10 +2,12 @@ package io.distlock.redis;
 
 import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.TckBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 
 import java.time.Duration;
 
@@ -14,8 +16,8 @@ import java.time.Duration;
  * {@link RedisRecordStore}, every manager and every store with its own Redisson client, as separate replicas would
  * have. Lost locks are FLUSHALL (which loses the records too).
  */
-@DisplayName("idempotency TCK: redis:// (single server)")
-class RedisIdempotencyTckTest extends IdempotencyTck {
+@DisplayName("idempotency and record store TCK: redis:// (single server)")
+class RedisIdempotencyTckTest {
 
     private static RedisServer server;
     private static TckBackend backend;
@@ -35,13 +37,33 @@ class RedisIdempotencyTckTest extends IdempotencyTck {
         }
     }
 
-    @Override
-    protected TckBackend backend() {
-        return backend;
+    private static RecordStore newStore() {
+        return RedisRecordStore.builder().address(server.address()).operationTimeout(Duration.ofSeconds(1)).build();
     }
 
-    @Override
-    protected RecordStore createStore() {
-        return RedisRecordStore.builder().address(server.address()).operationTimeout(Duration.ofSeconds(1)).build();
+    @Nested
+    class Idempotency extends IdempotencyTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
+        }
+    }
+
+    @Nested
+    class Store extends RecordStoreTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
+        }
     }
 }

@@ -2,18 +2,20 @@ package io.distlock.zookeeper;
 
 import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.TckBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 
 /**
  * The idempotency kit against an in-process ZooKeeper server: the TCK's lock managers as in {@link ZooKeeperTckTest},
  * and every record store on its own client, which it builds and closes (as another replica would have it), in the
  * managers' namespace.
  */
-@DisplayName("idempotency TCK: zookeeper:// (TestingServer)")
-class ZooKeeperIdempotencyTckTest extends IdempotencyTck {
+@DisplayName("idempotency and record store TCK: zookeeper:// (TestingServer)")
+class ZooKeeperIdempotencyTckTest {
 
     private static final ZooKeeperTckBackend BACKEND = new ZooKeeperTckBackend();
 
@@ -27,14 +29,34 @@ class ZooKeeperIdempotencyTckTest extends IdempotencyTck {
         BACKEND.stop();
     }
 
-    @Override
-    protected TckBackend backend() {
-        return BACKEND;
+    private static RecordStore newStore() {
+        return ZooKeeperRecordStore.builder().connectString(BACKEND.connectString()).namespace(BACKEND.namespace())
+                    .settings(BACKEND.settings()).build();
     }
 
-    @Override
-    protected RecordStore createStore() {
-        return ZooKeeperRecordStore.builder().connectString(BACKEND.connectString()).namespace(BACKEND.namespace())
-                .settings(BACKEND.settings()).build();
+    @Nested
+    class Idempotency extends IdempotencyTck {
+        @Override
+        protected TckBackend backend() {
+            return BACKEND;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
+        }
+    }
+
+    @Nested
+    class Store extends RecordStoreTck {
+        @Override
+        protected TckBackend backend() {
+            return BACKEND;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
+        }
     }
 }

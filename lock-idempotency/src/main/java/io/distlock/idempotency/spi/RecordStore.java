@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p>Keys are non-blank strings of at most 1400 UTF-8 bytes, any characters; implementations encode them as their
  * store needs, without collisions. Values are at most {@link #maxValueBytes()} bytes. Comparisons of values are
- * byte-for-byte. An expired entry behaves exactly as an absent one.
+ * byte-for-byte. An expired entry behaves exactly as an absent one. Expiry is decided by the store's clock (so that
+ * replicas with skewed clocks agree) and may come late, never early.
  *
  * <p><b>Failures:</b> every method returns or throws {@link LockBackendException} within the store's operation
  * timeout; an outage is never reported as "absent" or "not replaced". A write that timed out has an unknown outcome:
