@@ -52,6 +52,20 @@ public final class BenchmarkReport {
     private BenchmarkReport() {
     }
 
+    /** The CPU model from {@code /proc/cpuinfo}, or "CPU model unknown". */
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux: the core count and OS still describe the machine roughly.
+        }
+        return "CPU model unknown";
+    }
+
     /** The 1-minute load average from {@code /proc/loadavg}, or "unknown" where there is none. */
     static String loadAverage() {
         try {
@@ -170,7 +184,7 @@ public final class BenchmarkReport {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
         md.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores, JDK ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(" cores (").append(cpuModel()).append("), JDK ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(Runtime.version()).append(", ").append(System.getProperty("os.name")).append(' ')
                 .append(System.getProperty("os.arch")).append(".\n");
         md.append("Servers: ").append(ServerVersions.describe()).append(".\n");
