@@ -69,8 +69,6 @@ final class ZooKeeperLockBackend implements LockBackend {
     private static final int MAX_CREATE_ATTEMPTS = 3;
     private static final String ACQUIRING = "acquiring";
     private static final String RELEASING = "releasing";
-    /** A second loss report this long after the first catches a handle the core was still activating. */
-    private static final long REREPORT_DELAY_MS = 200;
 
     private final CuratorFramework client;
     private final boolean ownsClient;
@@ -331,13 +329,6 @@ final class ZooKeeperLockBackend implements LockBackend {
         for (Held entry : lost) {
             lossListener.lost(entry.key, entry.owner, LockLoss.Reason.SESSION_LOST, cause);
         }
-        // The core ignores a report for a handle it has not activated yet (acquired() returned just before the
-        // loss); reporting again a little later reaches it. Reports for forgotten owners are ignored.
-        CompletableFuture.delayedExecutor(REREPORT_DELAY_MS, TimeUnit.MILLISECONDS).execute(() -> {
-            for (Held entry : lost) {
-                lossListener.lost(entry.key, entry.owner, LockLoss.Reason.SESSION_LOST, cause);
-            }
-        });
     }
 
     // ---- orphans: nodes of ours whose create or delete had an unknown outcome ----
