@@ -3,8 +3,6 @@ package io.distlock.hazelcast;
 import com.hazelcast.client.impl.clientside.HazelcastClientInstance;
 import com.hazelcast.client.impl.protocol.ClientMessage;
 import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeyCodec;
-import com.hazelcast.client.impl.protocol.codec.MapGetCodec;
-import com.hazelcast.client.impl.protocol.codec.MapPutIfAbsentCodec;
 import com.hazelcast.client.impl.proxy.ClientMapProxy;
 import com.hazelcast.client.impl.spi.ClientContext;
 import com.hazelcast.client.impl.spi.impl.ClientInvocation;
@@ -24,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Sends one entry processor to the owner of its key's partition and reads the answer, so that the caller can wait for
@@ -50,9 +48,7 @@ import java.util.function.Function;
  * another kind (a near-cached map, a future Hazelcast version), the public {@code submitToKey} is used instead, which
  * is correct, only slower.
  *
- * <p>Through the client fast path, {@link #get} and {@link #putIfAbsent} are Hazelcast's own map operations, which need
- * no distlock class on the members. Every call returns or throws {@link LockBackendException} within the timeout.
- * Thread safe.
+ * <p>Every call returns or throws {@link LockBackendException} within the timeout. Thread safe.
  */
 abstract class EntryCalls {
 
@@ -94,25 +90,7 @@ abstract class EntryCalls {
      * @throws LockBackendException on no answer within the timeout, interruption, or any failure
      */
     final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible) {
-        return await(what, key, uninterruptible, processor.getClass(), () -> send(key, processor), this::read);
-    }
-
-    /** Whether {@link #get} and {@link #putIfAbsent} are available (Hazelcast's own operations, bounded). */
-    boolean builtins() {
-        return false;
-    }
-
-    /** Hazelcast's {@code get}: the live value of {@code key} or null. Only when {@link #builtins()}. */
-    Object get(String what, String key) {
-        throw new UnsupportedOperationException();
-    }
-
-    /**
-     * Hazelcast's {@code putIfAbsent} with a time to live: the live value that prevented the put, or null when
-     * {@code value} was stored. Only when {@link #builtins()}.
-     */
-    Object putIfAbsent(String what, String key, Object value, long ttlMillis) {
-        throw new UnsupportedOperationException();
+        return await(what, key, uninterruptible, processor.getClass(), () -> send(key, processor));
     }
 
     /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
@@ -121,17 +99,16 @@ abstract class EntryCalls {
     /** The processor's result from a raw answer of {@link #send}. */
     abstract Object read(Object answer);
 
-    /** Sends with {@code sender}, waits within the timeout, and reads the answer with {@code reader}. */
-    final Object await(String what, String key, boolean uninterruptible, Class<?> processorClass,
-                       java.util.function.Supplier<CompletableFuture<?>> sender, Function<Object, Object> reader) {
+    /** Sends with {@code sender}, waits within the timeout, and reads the answer. */
+    private Object await(String what, String key, boolean uninterruptible, Class<?> processorClass,
+                         Supplier<CompletableFuture<?>> sender) {
         long deadline = System.nanoTime() + timeoutNanos;
         boolean interrupted = false;
         try {
             CompletableFuture<?> future = sender.get();
             while (true) {
                 try {
-                    return reader.apply(future.get(Math.max(0, deadline - System.nanoTime()),
-                            TimeUnit.NANOSECONDS));
+                    return read(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
                 } catch (InterruptedException e) {
                     interrupted = true;
                     if (!uninterruptible) {
@@ -158,7 +135,7 @@ abstract class EntryCalls {
     }
 
     private LockBackendException failure(String what, String key, Class<?> processorClass, Throwable cause) {
-        if (processorClass != null && missing(processorClass, cause)) {
+        if (missing(processorClass, cause)) {
             return new LockBackendException(what + " '" + key + "' failed: the members of the hazelcast cluster "
                     + "cannot load " + processorClass.getName() + "; put the lock-hazelcast jar on every "
                     + "member's classpath (see the lock-hazelcast README)", cause);
@@ -227,7 +204,7 @@ abstract class EntryCalls {
         }
     }
 
-    /** On a client: the invocation future of the message the synchronous map method sends. */
+    /** On a client: the invocation future of the message {@code executeOnKey} sends. */
     private static final class ClientCalls extends EntryCalls {
         private final ClientContext context;
         private final HazelcastClientInstance client;
@@ -251,28 +228,6 @@ abstract class EntryCalls {
         @Override
         Object read(Object answer) {
             return serialization.toObject(MapExecuteOnKeyCodec.decodeResponse((ClientMessage) answer));
-        }
-
-        @Override
-        boolean builtins() {
-            return true;
-        }
-
-        @Override
-        Object get(String what, String key) {
-            return await(what, key, false, null, () -> {
-                Data keyData = serialization.toData(key);
-                return invoke(keyData, MapGetCodec.encodeRequest(mapName, keyData, ThreadUtil.getThreadId()));
-            }, answer -> serialization.toObject(MapGetCodec.decodeResponse((ClientMessage) answer)));
-        }
-
-        @Override
-        Object putIfAbsent(String what, String key, Object value, long ttlMillis) {
-            return await(what, key, false, null, () -> {
-                Data keyData = serialization.toData(key);
-                return invoke(keyData, MapPutIfAbsentCodec.encodeRequest(mapName, keyData,
-                        serialization.toData(value), ThreadUtil.getThreadId(), ttlMillis));
-            }, answer -> serialization.toObject(MapPutIfAbsentCodec.decodeResponse((ClientMessage) answer)));
         }
 
         private CompletableFuture<?> invoke(Data keyData, ClientMessage request) {

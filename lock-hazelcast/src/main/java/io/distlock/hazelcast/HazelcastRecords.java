@@ -12,14 +12,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The {@link RecordStore} on one {@code IMap<String, byte[]>}: each operation is one call to the key's partition
- * owner, atomic there, bounded by the operation timeout ({@link EntryCalls}).
- *
- * <p>Through a client, {@code get} and {@code putIfAbsent} are Hazelcast's own {@code get} and
- * {@code putIfAbsent(key, value, ttl)}, so idempotency keys (which use only these two) need no distlock class on the
- * members. {@code replace} and {@code remove} are a {@link RecordEntryProcessor}: a new value and its ttl in one step,
- * and a byte-wise comparison. On a member (where the class is at hand) and when the client fast path is not
- * available, all four are a {@link RecordEntryProcessor}. Thread safe.
+ * The {@link RecordStore} on one {@code IMap<String, byte[]>}: each operation is one {@link RecordEntryProcessor} call
+ * to the key's partition owner, atomic there, bounded by the operation timeout ({@link EntryCalls}). The processor
+ * judges expiry itself, with millisecond precision (Hazelcast's own expiry is whole seconds), writes a value with its
+ * ttl in one step, and compares bytes. Thread safe.
  */
 final class HazelcastRecords implements RecordStore {
 
@@ -58,9 +54,6 @@ final class HazelcastRecords implements RecordStore {
         checkKey(key);
         byte[] copy = checkValue(key, value).clone();
         long ttlMillis = ttlMillis(ttl);
-        if (calls.builtins()) {
-            return calls.putIfAbsent("storing record", key, copy, ttlMillis) == null;
-        }
         return (Boolean) calls.execute("storing record", key, RecordEntryProcessor.putIfAbsent(copy, ttlMillis),
                 false);
     }
@@ -69,9 +62,7 @@ final class HazelcastRecords implements RecordStore {
     public Optional<byte[]> get(String key) {
         checkOpen();
         checkKey(key);
-        Object value = calls.builtins() ? calls.get("reading record", key)
-                : calls.execute("reading record", key, RecordEntryProcessor.get(), false);
-        return Optional.ofNullable((byte[]) value);
+        return Optional.ofNullable((byte[]) calls.execute("reading record", key, RecordEntryProcessor.get(), false));
     }
 
     @Override

@@ -43,6 +43,8 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
     static final byte ACQUIRE = 1;
     static final byte RELEASE = 2;
     static final byte RENEW = 3;
+    /** Added to every entry's Hazelcast ttl: see {@link #write}. */
+    static final long EXPIRY_SLACK_MILLIS = 2000;
     /** Backup replay: writes {@link #applied} with {@link #appliedTtlMillis}, decides nothing. */
     private static final byte APPLY = 4;
 
@@ -143,9 +145,12 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
 
     private Long write(ExtendedMapEntry<String, String> entry, String value, long ttlMillis, long result) {
         applied = value;
-        appliedTtlMillis = ttlMillis;
+        // Hazelcast 5 keeps expiry times in whole seconds, truncated, on the member's own clock: without the slack a
+        // held lock's entry could vanish up to a second before lease + retention, i.e. before the lease ends when the
+        // retention is short.
+        appliedTtlMillis = ttlMillis + EXPIRY_SLACK_MILLIS;
         // setValue(value) alone would reset the TTL to the map's default (forever unless configured).
-        entry.setValue(value, ttlMillis, TimeUnit.MILLISECONDS);
+        entry.setValue(value, appliedTtlMillis, TimeUnit.MILLISECONDS);
         return result;
     }
 

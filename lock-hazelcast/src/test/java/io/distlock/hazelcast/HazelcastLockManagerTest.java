@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -122,5 +123,32 @@ class HazelcastLockManagerTest {
                 .isInstanceOf(NullPointerException.class);
         LockSettings settings = LockSettings.defaults();
         assertThat(HazelcastLockManager.builder().settings(settings)).isNotNull();
+    }
+
+    @Test
+    @DisplayName("a token retention far below a second does not cut a held lock short (Hazelcast expires in seconds)")
+    void shortRetentionKeepsTheLease() throws InterruptedException {
+        Duration lease = Duration.ofMillis(1500);
+        LockSettings settings = LockSettings.defaults().withLease(lease).withRenewal(false);
+        try (LockManager holder = HazelcastLockManager.builder().instance(cluster.member(0)).mapName("short.locks")
+                .tokenRetention(Duration.ofMillis(1)).settings(settings).build();
+             LockManager contender = HazelcastLockManager.builder().instance(cluster.member(0))
+                     .mapName("short.locks").tokenRetention(Duration.ofMillis(1)).settings(settings).build()) {
+            String key = key();
+            long sentAt = System.nanoTime();
+            LockHandle held = holder.tryLock(key).orElseThrow();
+            long leaseEnd = sentAt + lease.toNanos();
+            // Without slack, Hazelcast's whole-second expiry removed the entry up to a second before lease + retention.
+            while (System.nanoTime() - leaseEnd < 0) {
+                Optional<LockHandle> stolen = contender.tryLock(key);
+                long answeredAt = System.nanoTime();
+                stolen.ifPresent(LockHandle::close);
+                assertThat(stolen.isPresent() && answeredAt - leaseEnd < 0)
+                        .as("%s taken %d ms before its holder's lease ended", key,
+                                (leaseEnd - answeredAt) / 1_000_000).isFalse();
+                Thread.sleep(20); // pacing only
+            }
+            held.close();
+        }
     }
 }
