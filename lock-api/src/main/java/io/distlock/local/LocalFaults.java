@@ -47,20 +47,26 @@ public final class LocalFaults {
         this.table = table;
     }
 
-    /** Blocks for {@code timeoutNanos} and throws while an outage lasts; returns at once otherwise. */
-    void check(String what, String key, long timeoutNanos) {
+    /**
+     * Blocks for {@code timeoutNanos} and throws while an outage lasts; returns at once otherwise. An interrupt ends
+     * the wait early only when {@code interruptible}: acquiring gives up, releasing and renewing must not.
+     */
+    void check(String what, String key, long timeoutNanos, boolean interruptible) {
         if (!outage) {
             return;
         }
         long deadline = System.nanoTime() + timeoutNanos;
         boolean interrupted = false;
-        // A real unreachable server keeps the caller waiting until its timeout; so do we, even when interrupted,
-        // because releases must not give up early (the interrupt flag is restored).
+        // A real unreachable server keeps the caller waiting until its timeout; so do we. The interrupt flag is
+        // always restored.
         for (long left = timeoutNanos; left > 0 && outage; left = deadline - System.nanoTime()) {
             try {
                 Thread.sleep(Math.min(left / 1_000_000 + 1, 20));
             } catch (InterruptedException e) {
                 interrupted = true;
+                if (interruptible) {
+                    break;
+                }
             }
         }
         if (interrupted) {
@@ -68,7 +74,7 @@ public final class LocalFaults {
         }
         if (outage) {
             throw new LockBackendException(what + " '" + key + "' on local table '" + table.name()
-                    + "' timed out: simulated outage");
+                    + (interrupted && interruptible ? "' interrupted" : "' timed out") + ": simulated outage");
         }
     }
 }

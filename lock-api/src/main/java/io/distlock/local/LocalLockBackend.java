@@ -7,7 +7,10 @@ import io.distlock.spi.LockBackend;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** The {@link LockBackend} over a shared {@link LocalLockTable}; its calls never block and never fail. */
+/**
+ * The {@link LockBackend} over a shared {@link LocalLockTable}. Its calls never block and never fail, except during an
+ * outage simulated by {@link LocalFaults}.
+ */
 final class LocalLockBackend implements LockBackend {
 
     private final LocalLockTable table;
@@ -28,7 +31,7 @@ final class LocalLockBackend implements LockBackend {
 
     private void check(String what, String key) {
         if (faults != null) {
-            faults.check(what, key, timeoutNanos);
+            faults.check(what, key, timeoutNanos, what.equals("acquiring") || what.equals("subscribing to"));
         }
     }
 

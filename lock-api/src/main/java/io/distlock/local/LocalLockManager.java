@@ -17,8 +17,8 @@ import java.util.Objects;
  * The same is reachable as {@code LockManagers.create(URI.create("local://orders"))}.
  *
  * <p>Guarantees: every clause of {@code docs/CONTRACT.md} within one JVM; fencing tokens come from one JVM-wide
- * counter, so they increase per key even after every manager of a name was closed and the table forgotten. It never
- * has an outage, so clause 9 holds trivially. Managers sharing a name should share one {@link io.distlock.Ticker}:
+ * counter, so they increase per key even after every manager of a name was closed and the table forgotten. It has no
+ * outage of its own; {@link LocalFaults} simulates one (and data loss) for tests. Managers sharing a name should share one {@link io.distlock.Ticker}:
  * leases are compared on the ticker of the manager that asks. The table of a name is dropped when its last manager
  * closes.
  */

@@ -7,12 +7,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * The handle {@link LockManagerCore} gives out. Its state only moves forward: PENDING (in the local table while the
  * backend is asked) to HELD, then to RELEASED or LOST, and LOST to RELEASED on close. Every transition is a CAS, so a
- * renewal racing with close() can never report a loss for a lock that was released on purpose (redisson #7272).
+ * renewal racing with close() can never report a loss for a lock that was released on purpose (redisson #7272),
+ * and the renewal tick skips every handle that is not HELD, so no renewal is sent after close().
  */
 final class CoreLockHandle implements LockHandle {
 
@@ -44,7 +44,8 @@ final class CoreLockHandle implements LockHandle {
     private volatile long fencingToken;
     /** Ticker time at which the lease ends unless renewed; only read when the backend uses leases. */
     private volatile long leaseDeadline;
-    private volatile ScheduledFuture<?> timer;
+    /** Ticker time at which the last confirmed acquisition or renewal was sent. */
+    private volatile long renewedAt;
 
     CoreLockHandle(LockManagerCore manager, String key, String backendKey, String owner) {
         this.manager = manager;
@@ -53,25 +54,24 @@ final class CoreLockHandle implements LockHandle {
         this.owner = owner;
     }
 
-    void activate(long token, long leaseDeadline) {
+    /** PENDING to HELD; false if close() got there first (the manager closed during the attempt). */
+    boolean activate(long token, long sentAt, long leaseDeadline) {
         this.fencingToken = token;
+        this.renewedAt = sentAt;
         this.leaseDeadline = leaseDeadline;
-        state = HELD;
-    }
-
-    void setTimer(ScheduledFuture<?> timer) {
-        this.timer = timer;
-        if (state != HELD) {
-            // close() or a loss got in before the timer was stored: it must not keep renewing.
-            timer.cancel(false);
-        }
+        return STATE.compareAndSet(this, PENDING, HELD);
     }
 
     long leaseDeadline() {
         return leaseDeadline;
     }
 
-    void extendLease(long leaseDeadline) {
+    long renewedAt() {
+        return renewedAt;
+    }
+
+    void renewed(long sentAt, long leaseDeadline) {
+        this.renewedAt = sentAt;
         this.leaseDeadline = leaseDeadline;
     }
 
@@ -129,7 +129,6 @@ final class CoreLockHandle implements LockHandle {
         if (!STATE.compareAndSet(this, HELD, LOST)) {
             return false;
         }
-        cancelTimer();
         manager.forget(this);
         LockLoss event = new LockLoss(key, fencingToken, reason, cause);
         manager.reportLoss(event);
@@ -154,20 +153,12 @@ final class CoreLockHandle implements LockHandle {
                 return;
             }
         } while (!STATE.compareAndSet(this, previous, RELEASED));
-        cancelTimer();
         if (previous == HELD) {
             try {
                 manager.releaseRemote(this);
             } finally {
                 manager.forget(this);
             }
-        }
-    }
-
-    private void cancelTimer() {
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
         }
     }
 

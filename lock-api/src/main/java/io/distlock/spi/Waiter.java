@@ -10,6 +10,12 @@ import java.util.concurrent.TimeUnit;
 final class Waiter implements Runnable {
 
     private final Semaphore signals = new Semaphore(0);
+    /**
+     * Set while the waiter skipped its own attempt because a handle of its manager was being acquired or held: only
+     * such waiters are woken when a pending attempt fails. Waking every waiter instead makes two waiters of one
+     * manager wake each other after every failed attempt, for as long as the key stays held elsewhere.
+     */
+    volatile boolean deferred;
 
     /** Signals the waiter; safe from any thread, including backend event threads. */
     @Override
