@@ -2,10 +2,14 @@ package io.distlock.spi;
 
 import java.time.Duration;
 
-/** Clause 10: what a valid key and a valid wait are, checked before any network call. */
-final class KeyRules {
+/**
+ * Clause 10: what a valid key and a valid wait are, checked before any network call. Public so that backends and
+ * modules keying their own records (idempotency keys, token scopes) apply the same rules, without allocating.
+ */
+public final class KeyRules {
 
-    static final int MAX_KEY_BYTES = 1024;
+    /** The longest lock key, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
 
     private KeyRules() {
     }
@@ -15,12 +19,24 @@ final class KeyRules {
      * Unpaired surrogates are rejected because they have no UTF-8 form: two different keys would encode the same.
      */
     static void checkKey(String key) {
+        checkKey("lock key", key, MAX_KEY_BYTES);
+    }
+
+    /**
+     * Checks that {@code key} is non-null, not blank, well-formed UTF-16 (no unpaired surrogates, which have no
+     * UTF-8 form and would make two keys encode the same) and at most {@code maxBytes} UTF-8 bytes.
+     *
+     * @param what how the message names the key, e.g. {@code idempotency key}
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException naming {@code what} and the problem otherwise
+     */
+    public static void checkKey(String what, String key, int maxBytes) {
         if (key == null) {
-            throw new NullPointerException("lock key must not be null");
+            throw new NullPointerException(what + " must not be null");
         }
         int length = key.length();
         if (length == 0) {
-            throw new IllegalArgumentException("lock key must not be empty");
+            throw new IllegalArgumentException(what + " must not be empty");
         }
         int bytes = 0;
         boolean blank = true;
@@ -36,7 +52,7 @@ final class KeyRules {
                 blank = false;
                 continue;
             } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("lock key has an unpaired surrogate at index " + i
+                throw new IllegalArgumentException(what + " has an unpaired surrogate at index " + i
                         + ", which has no UTF-8 form");
             } else {
                 bytes += 3;
@@ -46,11 +62,11 @@ final class KeyRules {
             }
         }
         if (blank) {
-            throw new IllegalArgumentException("lock key must not be blank");
+            throw new IllegalArgumentException(what + " must not be blank");
         }
-        if (bytes > MAX_KEY_BYTES) {
-            throw new IllegalArgumentException("lock key is " + bytes + " UTF-8 bytes long; the limit is "
-                    + MAX_KEY_BYTES + " (key starts with '" + key.substring(0, Math.min(40, length)) + "')");
+        if (bytes > maxBytes) {
+            throw new IllegalArgumentException(what + " is " + bytes + " UTF-8 bytes long; the limit is " + maxBytes
+                    + " (it starts with '" + key.substring(0, Math.min(40, length)) + "')");
         }
     }
 

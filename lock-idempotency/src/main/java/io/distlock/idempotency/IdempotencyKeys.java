@@ -19,17 +19,21 @@ import java.util.Optional;
  *         ResultCodec.serializable(Receipt.class), lock -> payments.capture(request, lock.fencingToken()));
  * }</pre>
  * <ul>
- *   <li>The first request with a key takes a distlock lock on it, runs the operation and stores the encoded result
- *       with the request's fingerprint for {@code ttl}.</li>
+ *   <li>The first request with a key takes a distlock lock on it, claims the key in the store with its fencing token,
+ *       runs the operation, and replaces its claim with the encoded result and the request's fingerprint for
+ *       {@code ttl}.</li>
  *   <li>A duplicate while it runs fails fast with {@link RequestInProgressException} (one lock attempt).</li>
  *   <li>A later duplicate gets the stored result without running the operation (one store read, no lock).</li>
  *   <li>The same key with another fingerprint fails with {@link KeyReusedException}.</li>
- *   <li>An operation that throws leaves no record, so a retry runs it again — unless failures are recorded
+ *   <li>An operation that throws gives its claim up, so a retry runs it again — unless failures are recorded
  *       ({@link Builder#recordFailures(boolean)}), in which case duplicates get {@link OperationFailedException}.</li>
- *   <li>If the lock is lost while the operation runs, the result is stored only if no other run stored one first,
- *       and the caller gets {@link LockLostDuringOperationException} either way: exclusion was not guaranteed, and
- *       only fencing at the resource can have kept the two runs apart.</li>
+ *   <li>If the lock is lost while the operation runs and a later run takes the key over (it replaces the claim
+ *       before it runs), this run's result is not stored and the caller gets {@link LockLostDuringOperationException}:
+ *       two runs overlapped, and only fencing at the resource kept them apart. If nobody took over, the run
+ *       completes normally: no other run can have started.</li>
+ *   <li>A claim left by a run that died is taken over by the next request with the same fingerprint.</li>
  * </ul>
+ * Costs: a first run is one store read, one lock attempt, two store writes and the release; a replay one read.
  * An outage of the lock backend or the store throws {@link io.distlock.LockBackendException}. Thread safe.
  */
 public final class IdempotencyKeys {
@@ -84,46 +88,71 @@ public final class IdempotencyKeys {
         String recordKey = RECORD_PREFIX + key;
 
         // A late duplicate, the common case of a retry, is answered from the store without taking the lock.
-        Optional<byte[]> stored = store.get(recordKey);
-        if (stored.isPresent()) {
+        Optional<Records.Parsed> stored = read(key, recordKey);
+        if (stored.isPresent() && stored.get().status() != Records.CLAIMED) {
             return replay(key, stored.get(), fingerprintHash, codec);
         }
         Optional<LockHandle> lock = locks.tryLock(LOCK_PREFIX + key);
         if (lock.isEmpty()) {
             // The holder may have stored its result between our read and our attempt.
-            stored = store.get(recordKey);
-            if (stored.isPresent()) {
+            stored = read(key, recordKey);
+            if (stored.isPresent() && stored.get().status() != Records.CLAIMED) {
                 return replay(key, stored.get(), fingerprintHash, codec);
             }
             throw new RequestInProgressException(key);
         }
         try (LockHandle handle = lock.get()) {
-            // Another replica may have finished between our first read and our lock.
-            stored = store.get(recordKey);
-            if (stored.isPresent()) {
-                return replay(key, stored.get(), fingerprintHash, codec);
+            byte[] claim = Records.encode(Records.CLAIMED, fingerprintHash, handle.fencingToken(), new byte[0]);
+            if (!store.putIfAbsent(recordKey, claim, ttl)) {
+                Optional<byte[]> existing = store.get(recordKey);
+                Records.Parsed record = existing.map(bytes -> Records.parse(key, bytes)).orElse(null);
+                if (record != null && record.status() != Records.CLAIMED) {
+                    return replay(key, record, fingerprintHash, codec);
+                }
+                if (record != null && !Arrays.equals(record.fingerprint(), fingerprintHash)) {
+                    throw new KeyReusedException(key);
+                }
+                // A claim although we hold the lock: its run lost its lock or died. Taking the claim over (or the
+                // key, if the claim just expired) makes sure that run can no longer store its result.
+                boolean claimed = existing.isPresent() ? store.replace(recordKey, existing.get(), claim, ttl)
+                        : store.putIfAbsent(recordKey, claim, ttl);
+                if (!claimed) {
+                    // That run completed or someone claimed in between: answer as a duplicate would be.
+                    Optional<Records.Parsed> now = read(key, recordKey);
+                    if (now.isPresent() && now.get().status() != Records.CLAIMED) {
+                        return replay(key, now.get(), fingerprintHash, codec);
+                    }
+                    throw new RequestInProgressException(key);
+                }
             }
-            return run(key, recordKey, fingerprintHash, ttl, codec, operation, handle);
+            return run(key, recordKey, claim, fingerprintHash, ttl, codec, operation, handle);
         }
     }
 
-    private <T> T run(String key, String recordKey, byte[] fingerprintHash, Duration ttl, ResultCodec<T> codec,
-                      IdempotentOperation<T> operation, LockHandle handle) {
+    private Optional<Records.Parsed> read(String key, String recordKey) {
+        return store.get(recordKey).map(bytes -> Records.parse(key, bytes));
+    }
+
+    /** Runs the operation under our claim and completes the claim with the result, or gives the claim up. */
+    private <T> T run(String key, String recordKey, byte[] claim, byte[] fingerprintHash, Duration ttl,
+                      ResultCodec<T> codec, IdempotentOperation<T> operation, LockHandle handle) {
         T result;
         try {
             result = operation.run(handle);
         } catch (Exception e) {
-            if (recordFailures && handle.isHeld()) {
-                byte[] text = String.valueOf(e).getBytes(StandardCharsets.UTF_8);
-                byte[] failure = Records.encode(Records.FAILED, fingerprintHash, handle.fencingToken(),
-                        Arrays.copyOf(text, Math.min(text.length, Math.min(maxResultBytes, 4096))));
-                try {
-                    store.putIfAbsent(recordKey, failure, ttl);
-                } catch (RuntimeException storeFailure) {
-                    // The operation's own failure is what the caller must see; the unrecorded failure only means a
-                    // retry runs the operation again.
-                    e.addSuppressed(storeFailure);
+            try {
+                if (recordFailures) {
+                    byte[] text = String.valueOf(e).getBytes(StandardCharsets.UTF_8);
+                    store.replace(recordKey, claim, Records.encode(Records.FAILED, fingerprintHash,
+                            handle.fencingToken(), Arrays.copyOf(text, Math.min(text.length,
+                                    Math.min(maxResultBytes, 4096)))), ttl);
+                } else {
+                    store.remove(recordKey, claim);
                 }
+            } catch (RuntimeException storeFailure) {
+                // The operation's own failure is what the caller must see; a claim left behind only makes the next
+                // request take it over.
+                e.addSuppressed(storeFailure);
             }
             if (e instanceof RuntimeException) {
                 throw (RuntimeException) e;
@@ -135,30 +164,41 @@ public final class IdempotencyKeys {
         try {
             payload = codec.encode(result);
         } catch (Exception e) {
+            giveUp(recordKey, claim, e);
             throw new IdempotencyException(key, "could not encode the result for idempotency key '" + key + "'", e);
         }
         if (payload.length > maxResultBytes) {
-            throw new ResultTooLargeException(key, payload.length, maxResultBytes);
+            ResultTooLargeException tooLarge = new ResultTooLargeException(key, payload.length, maxResultBytes);
+            giveUp(recordKey, claim, tooLarge);
+            throw tooLarge;
         }
-        boolean held = handle.isHeld();
-        byte[] record = Records.encode(Records.COMPLETED, fingerprintHash, handle.fencingToken(), payload);
-        // putIfAbsent, not put: if the lock was lost and another run stored first, its answer stays the key's answer.
-        boolean first;
+        byte[] completed = Records.encode(Records.COMPLETED, fingerprintHash, handle.fencingToken(), payload);
+        boolean stored;
         try {
-            first = store.putIfAbsent(recordKey, record, ttl);
+            // Conditional on our claim: a later run that took the key over after our lock was lost has replaced it,
+            // and its result, not ours, is the key's answer. A run whose lock was lost but whose claim is intact
+            // stores normally: no other run can have started, since every run claims before it runs.
+            stored = store.replace(recordKey, claim, completed, ttl);
         } catch (RuntimeException e) {
             throw new ResultNotStoredException(key, result, e);
         }
-        if (!held || !first) {
-            log.warn("lock of idempotency key '{}' (token {}) was lost while the operation ran; stored: {}", key,
-                    handle.fencingToken(), first);
+        if (!stored) {
+            log.warn("idempotency key '{}' (token {}) was taken over by a later run while this one ran; its result "
+                    + "was not stored", key, handle.fencingToken());
             throw new LockLostDuringOperationException(key, handle.fencingToken(), result);
         }
         return result;
     }
 
-    private <T> T replay(String key, byte[] stored, byte[] fingerprintHash, ResultCodec<T> codec) {
-        Records.Parsed record = Records.parse(key, stored);
+    private void giveUp(String recordKey, byte[] claim, Exception reason) {
+        try {
+            store.remove(recordKey, claim);
+        } catch (RuntimeException storeFailure) {
+            reason.addSuppressed(storeFailure);
+        }
+    }
+
+    private <T> T replay(String key, Records.Parsed record, byte[] fingerprintHash, ResultCodec<T> codec) {
         if (!Arrays.equals(record.fingerprint(), fingerprintHash)) {
             throw new KeyReusedException(key);
         }

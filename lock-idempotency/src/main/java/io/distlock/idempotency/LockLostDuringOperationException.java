@@ -2,10 +2,10 @@ package io.distlock.idempotency;
 
 /**
  * The operation ran and returned, but the lock that made it exclusive was lost while it ran (lease expired, store
- * unreachable for a lease, session lost), or another execution's record was stored first. Another replica may have
- * run the same operation at the same time, so the result is <em>not</em> stored as the key's answer unless it was
- * first: a later retry runs the operation again (or gets the other execution's result). The result of this run is
- * attached so the caller can decide; the fencing token says which execution came later.
+ * unreachable for a lease, session lost) and a later run with a larger fencing token took the key over. The two runs
+ * overlapped; this run's result is <em>not</em> stored, the later run's is the key's answer. The result of this run is
+ * attached so the caller can decide; only fencing at the resource (the operation got the lock's token) kept the two
+ * runs apart.
  */
 public class LockLostDuringOperationException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
@@ -15,7 +15,8 @@ public class LockLostDuringOperationException extends IdempotencyException {
 
     public LockLostDuringOperationException(String key, long fencingToken, Object result) {
         super(key, "the lock of idempotency key '" + key + "' (token " + fencingToken
-                + ") was lost while the operation ran; its result was not stored", null);
+                + ") was lost while the operation ran and a later run took the key over; this result was not stored",
+                null);
         this.result = result;
         this.fencingToken = fencingToken;
     }

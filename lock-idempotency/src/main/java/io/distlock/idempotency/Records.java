@@ -1,5 +1,7 @@
 package io.distlock.idempotency;
 
+import io.distlock.spi.KeyRules;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,13 +10,15 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The stored form of an idempotency record: status, SHA-256 of the request fingerprint (the fingerprint itself may
+ * The stored form of an idempotency record: status (claimed by a run, completed, failed), SHA-256 of the request fingerprint (the fingerprint itself may
  * hold personal data and has no bound), the fencing token of the run, then the encoded result or failure text.
  */
 final class Records {
 
     static final byte COMPLETED = 1;
     static final byte FAILED = 2;
+    /** A run in progress, with its fencing token: completed by replacing exactly this value. */
+    static final byte CLAIMED = 3;
     static final int HEADER = 1 + 32 + 8;
     static final int MAX_KEY_BYTES = 1000;
 
@@ -30,7 +34,7 @@ final class Records {
     }
 
     static Parsed parse(String key, byte[] record) {
-        if (record.length < HEADER || (record[0] != COMPLETED && record[0] != FAILED)) {
+        if (record.length < HEADER || record[0] < COMPLETED || record[0] > CLAIMED) {
             throw new IdempotencyException(key, "the stored record of idempotency key '" + key
                     + "' is not one distlock wrote", null);
         }
@@ -50,16 +54,9 @@ final class Records {
         }
     }
 
-    /** Checks an idempotency key or token scope: non-blank, at most {@code max} UTF-8 bytes. */
+    /** Checks an idempotency key or token scope with the lock keys' rules (clause 10), at most {@code max} bytes. */
     static void checkKey(String what, String key, int max) {
-        Objects.requireNonNull(key, what + " must not be null");
-        if (key.isBlank()) {
-            throw new IllegalArgumentException(what + " must not be blank");
-        }
-        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > max) {
-            throw new IllegalArgumentException(what + " is " + bytes + " UTF-8 bytes long; the limit is " + max);
-        }
+        KeyRules.checkKey(what, key, max);
     }
 
     static void checkTtl(java.time.Duration ttl) {

@@ -72,10 +72,13 @@ public interface ResultCodec<T> {
         Objects.requireNonNull(type, "type must not be null");
         Set<String> safePackages = Set.of("java.lang", "java.time", "java.util", "java.math");
         ObjectInputFilter filter = info -> {
+            // Limits first, for allowed classes too: a tampered record declaring a huge array must not allocate it.
+            if (info.depth() > 20 || info.references() > 100_000 || info.arrayLength() > 16 * 1024 * 1024) {
+                return ObjectInputFilter.Status.REJECTED;
+            }
             Class<?> c = info.serialClass();
             if (c == null) {
-                return info.depth() > 20 || info.references() > 100_000 ? ObjectInputFilter.Status.REJECTED
-                        : ObjectInputFilter.Status.UNDECIDED;
+                return ObjectInputFilter.Status.UNDECIDED;
             }
             while (c.isArray()) {
                 c = c.getComponentType();

@@ -272,20 +272,49 @@ public abstract class IdempotencyTck extends AbstractTck {
     }
 
     @Test
-    @DisplayName("clause I8: a lock lost while the operation runs is reported, never passed off as a clean run")
+    @DisplayName("clause I8: a run that lost its lock to a later run is reported, and the later run's result is kept")
     void lockLostDuringOperationIsReported() {
         TckBackend.Faults faults = faults();
-        IdempotencyKeys replica = IdempotencyKeys.builder().locks(newManager(shortLeaseSettings(true)))
+        IdempotencyKeys stale = IdempotencyKeys.builder().locks(newManager(shortLeaseSettings(true)))
                 .store(store()).build();
+        IdempotencyKeys successor = replica();
         String key = randomKey("idem-lost");
-        assertThatThrownBy(() -> replica.execute(key, "f", Duration.ofMinutes(1), ResultCodec.strings(), lock -> {
+        Duration ttl = Duration.ofMinutes(1);
+        AtomicInteger executions = new AtomicInteger();
+        assertThatThrownBy(() -> stale.execute(key, "f", ttl, ResultCodec.strings(), lock -> {
+            executions.incrementAndGet();
             faults.loseAllLocks();
             Awaitility.await("clause I8: loss of the lock of " + key + " noticed").atMost(soon())
                     .until(() -> !lock.isHeld());
-            return "ran";
-        })).as(clause("I8", "a run of %s that lost its lock returned as if exclusive", key))
+            // Another replica gets the key while this run is still going, takes it over and completes.
+            String answer = Awaitility.await("clause I8: a later run takes " + key + " over").atMost(soon())
+                    .ignoreException(RequestInProgressException.class)
+                    .until(() -> successor.execute(key, "f", ttl, ResultCodec.strings(), l -> {
+                        executions.incrementAndGet();
+                        return "successor";
+                    }), "successor"::equals);
+            assertThat(answer).isEqualTo("successor");
+            return "stale";
+        })).as(clause("I8", "a run of %s that lost its lock to a later run returned as if exclusive", key))
                 .isInstanceOfSatisfying(LockLostDuringOperationException.class,
-                        e -> assertThat(e.result()).isEqualTo("ran"));
+                        e -> assertThat(e.result()).isEqualTo("stale"));
+        assertThat(successor.execute(key, "f", ttl, ResultCodec.strings(), l -> "third"))
+                .as(clause("I8", "the key's answer after two overlapping runs of %s", key)).isEqualTo("successor");
+        assertThat(executions.get()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("clause I9: a claim left by a run that died is taken over by the next request")
+    void abandonedClaimIsTakenOver() {
+        IdempotencyKeys first = replica();
+        IdempotencyKeys second = replica();
+        String key = randomKey("idem-abandoned");
+        // An Error (not an Exception) skips the clean-up of the claim, as a crash of the process would.
+        assertThatThrownBy(() -> first.execute(key, "f", Duration.ofMinutes(1), ResultCodec.strings(), lock -> {
+            throw new AssertionError("process died");
+        })).isInstanceOf(AssertionError.class);
+        assertThat(second.execute(key, "f", Duration.ofMinutes(1), ResultCodec.strings(), lock -> "retried"))
+                .as(clause("I9", "the retry of %s after a dead run", key)).isEqualTo("retried");
     }
 
     @FunctionalInterface
