@@ -5,6 +5,7 @@ import io.distlock.tck.FailFastTck;
 import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.FencingTck;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.KeyTck;
 import io.distlock.tck.LeaseTck;
 import io.distlock.tck.ManagerLifecycleTck;
@@ -127,6 +128,12 @@ class HazelcastClientTckTest {
         }
     }
 
+    private static RecordStore newStore() {
+        return HazelcastRecordStore.builder().addresses(cluster.addresses())
+                .clusterName(cluster.clusterName()).mapName(RECORDS)
+                .operationTimeout(fixture.settings().operationTimeout()).build();
+    }
+
     @Nested
     class Idempotency extends IdempotencyTck {
         @Override
@@ -136,9 +143,20 @@ class HazelcastClientTckTest {
 
         @Override
         protected RecordStore createStore() {
-            return HazelcastRecordStore.builder().addresses(cluster.addresses())
-                    .clusterName(cluster.clusterName()).mapName(RECORDS)
-                    .operationTimeout(fixture.settings().operationTimeout()).build();
+            return newStore();
+        }
+    }
+
+    @Nested
+    class Store extends RecordStoreTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
         }
     }
 }

@@ -5,6 +5,7 @@ import io.distlock.tck.FailFastTck;
 import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.FencingTck;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.KeyTck;
 import io.distlock.tck.LeaseTck;
 import io.distlock.tck.ManagerLifecycleTck;
@@ -126,6 +127,11 @@ class HazelcastEmbeddedTckTest {
         }
     }
 
+    private static RecordStore newStore() {
+        return HazelcastRecordStore.builder().instance(cluster.member(0)).mapName(RECORDS)
+                .operationTimeout(fixture.settings().operationTimeout()).build();
+    }
+
     @Nested
     class Idempotency extends IdempotencyTck {
         @Override
@@ -135,8 +141,20 @@ class HazelcastEmbeddedTckTest {
 
         @Override
         protected RecordStore createStore() {
-            return HazelcastRecordStore.builder().instance(cluster.member(0)).mapName(RECORDS)
-                    .operationTimeout(fixture.settings().operationTimeout()).build();
+            return newStore();
+        }
+    }
+
+    @Nested
+    class Store extends RecordStoreTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
+
+        @Override
+        protected RecordStore createStore() {
+            return newStore();
         }
     }
 }
