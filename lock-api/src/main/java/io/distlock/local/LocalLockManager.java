@@ -62,6 +62,11 @@ public final class LocalLockManager {
             return this;
         }
 
+        /**
+         * A new manager on the table of this name.
+         *
+         * @throws IllegalArgumentException if the faults already serve the managers of another table
+         */
         public LockManager build() {
             LocalLockTable table = LocalLockTable.open(name);
             try {

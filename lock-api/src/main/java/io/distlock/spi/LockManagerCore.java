@@ -97,6 +97,8 @@ public final class LockManagerCore implements LockManager {
     /**
      * Builds a manager on {@code backend}. The manager takes the backend over: closing the manager closes the backend
      * (which in turn closes only what it owns).
+     *
+     * @throws NullPointerException if an argument is null
      */
     public static LockManager create(LockBackend backend, LockSettings settings) {
         Objects.requireNonNull(backend, "backend must not be null");

@@ -251,6 +251,7 @@ public final class IdempotencyKeys {
             return this;
         }
 
+        /** @throws NullPointerException if the lock manager or the store is not set */
         public IdempotencyKeys build() {
             Objects.requireNonNull(locks, "locks must be set");
             Objects.requireNonNull(store, "store must be set");

@@ -50,6 +50,8 @@ public final class OneTimeTokens {
      * Issues a token for {@code scope}, valid for {@code ttl}.
      *
      * @throws IllegalArgumentException if the scope is blank or longer than 256 UTF-8 bytes, or ttl is not positive
+     * @throws io.distlock.LockBackendException if the store could not be reached in time
+     * @throws IllegalStateException if the store is closed
      */
     public String issue(String scope, Duration ttl) {
         Records.checkKey("token scope", scope, MAX_SCOPE_BYTES);
@@ -69,6 +71,8 @@ public final class OneTimeTokens {
      *
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the scope is blank or too long
+     * @throws io.distlock.LockBackendException if the store could not be reached in time (the token may or may not
+     *     have been consumed then)
      */
     public TokenOutcome consume(String scope, String token) {
         Records.checkKey("token scope", scope, MAX_SCOPE_BYTES);

@@ -25,8 +25,15 @@ import java.util.Set;
  */
 public interface ResultCodec<T> {
 
+    /**
+     * @throws Exception anything the encoding throws; reported to the caller as an {@link IdempotencyException}
+     */
     byte[] encode(T value) throws Exception;
 
+    /**
+     * @throws Exception anything the decoding throws (e.g. a stored record of another type); reported to the caller
+     *     as an {@link IdempotencyException}
+     */
     T decode(byte[] bytes) throws Exception;
 
     /** A function that may throw, for {@link #of}. */
