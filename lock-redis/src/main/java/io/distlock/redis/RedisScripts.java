@@ -24,8 +24,15 @@ final class RedisScripts {
      *
      * <p>An owner that already holds the key gets its token back instead of a new one, so a re-sent request is
      * harmless.
+     *
+     * <p>{@code redis.replicate_commands()} comes first because the script writes after {@code TIME}: before Redis
+     * 5, scripts were replicated as their text by default, and Redis refused any write after a non-deterministic
+     * command ("Write commands not allowed after non deterministic commands"), which would turn every acquisition
+     * into an error that looks like an outage. It switches to replicating the writes themselves (the default, and
+     * the only mode, since Redis 5 and 7; there the call is a no-op that returns true).
      */
     static final String ACQUIRE = """
+            redis.replicate_commands()
             local v = redis.call('GET', KEYS[1])
             if v then
               local sep = string.find(v, ':', 1, true)
