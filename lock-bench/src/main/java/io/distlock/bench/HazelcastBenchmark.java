@@ -11,7 +11,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.ThreadParams;
 
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -100,18 +99,24 @@ public class HazelcastBenchmark {
     }
 
     @Benchmark
-    public long handoff_distlock(ThreadParams thread) throws InterruptedException {
+    public long handoff_distlock(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         LockManager manager = (thread.getThreadIndex() & 1) == 0 ? hz.locks : hz.otherLocks;
-        try (LockHandle handle = manager.tryLock(HANDOFF, Duration.ofSeconds(10)).orElseThrow()) {
-            return handle.fencingToken();
+        Optional<LockHandle> handle = manager.tryLock(HANDOFF, RedisBenchmark.HANDOFF_WAIT);
+        if (!waits.count(handle.isPresent())) {
+            return 0;
+        }
+        try (LockHandle held = handle.get()) {
+            return held.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean handoff_imap(ThreadParams thread) throws InterruptedException {
+    public boolean handoff_imap(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         var map = ((thread.getThreadIndex() & 1) == 0 ? hz.here : hz.elsewhere).<String, String>getMap(
                 HazelcastFixture.RAW_MAP);
-        require(map.tryLock(HANDOFF, 10, TimeUnit.SECONDS));
+        if (!waits.count(map.tryLock(HANDOFF, RedisBenchmark.HANDOFF_WAIT.toMillis(), TimeUnit.MILLISECONDS))) {
+            return false;
+        }
         map.unlock(HANDOFF);
         return true;
     }

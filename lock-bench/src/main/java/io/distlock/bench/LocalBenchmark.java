@@ -77,10 +77,14 @@ public class LocalBenchmark {
 
     /** Threads of two managers take turns on one key: waiting, wake-up on release, and re-acquisition. */
     @Benchmark
-    public long handoff_distlock(ThreadParams thread) throws InterruptedException {
+    public long handoff_distlock(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         LockManager manager = (thread.getThreadIndex() & 1) == 0 ? replica : otherReplica;
-        try (LockHandle handle = manager.tryLock(HANDOFF, java.time.Duration.ofSeconds(10)).orElseThrow()) {
-            return handle.fencingToken();
+        Optional<LockHandle> handle = manager.tryLock(HANDOFF, RedisBenchmark.HANDOFF_WAIT);
+        if (!waits.count(handle.isPresent())) {
+            return 0;
+        }
+        try (LockHandle held = handle.get()) {
+            return held.fencingToken();
         }
     }
 

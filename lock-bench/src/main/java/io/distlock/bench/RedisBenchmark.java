@@ -56,6 +56,8 @@ public class RedisBenchmark {
     private static final String HELD_ELSEWHERE = "bench:held-elsewhere";
     private static final String HELD_HERE = "bench:held-here";
     private static final String HANDOFF = "bench:handoff";
+    /** How long a hand-off waits; see {@link WaitsTimedOut}. */
+    static final Duration HANDOFF_WAIT = Duration.ofSeconds(10);
     private static final String COMPARE_AND_DELETE =
             "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
@@ -238,18 +240,24 @@ public class RedisBenchmark {
     // ---- hand-off: two clients' threads take turns on one key ----
 
     @Benchmark
-    public long handoff_distlock(ThreadParams thread) throws InterruptedException {
+    public long handoff_distlock(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         LockManager manager = (thread.getThreadIndex() & 1) == 0 ? locks : otherLocks;
-        try (LockHandle handle = manager.tryLock(HANDOFF, Duration.ofSeconds(10)).orElseThrow()) {
-            return handle.fencingToken();
+        Optional<LockHandle> handle = manager.tryLock(HANDOFF, HANDOFF_WAIT);
+        if (!waits.count(handle.isPresent())) {
+            return 0;
+        }
+        try (LockHandle held = handle.get()) {
+            return held.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean handoff_rlock(ThreadParams thread) throws InterruptedException {
+    public boolean handoff_rlock(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         RedissonClient mine = (thread.getThreadIndex() & 1) == 0 ? client : otherClient;
         RLock lock = mine.getLock(HANDOFF);
-        require(lock.tryLock(10_000, LEASE_MS, TimeUnit.MILLISECONDS));
+        if (!waits.count(lock.tryLock(HANDOFF_WAIT.toMillis(), LEASE_MS, TimeUnit.MILLISECONDS))) {
+            return false;
+        }
         lock.unlock();
         return true;
     }

@@ -22,7 +22,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.ThreadParams;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -202,18 +201,24 @@ public class ZooKeeperBenchmark {
     // ---- hand-off: two clients' threads take turns on one key ----
 
     @Benchmark
-    public long handoff_distlock(ThreadParams thread) throws InterruptedException {
+    public long handoff_distlock(ThreadParams thread, WaitsTimedOut waits) throws InterruptedException {
         LockManager manager = (thread.getThreadIndex() & 1) == 0 ? locks : otherLocks;
-        try (LockHandle handle = manager.tryLock(HANDOFF, Duration.ofSeconds(10)).orElseThrow()) {
-            return handle.fencingToken();
+        Optional<LockHandle> handle = manager.tryLock(HANDOFF, RedisBenchmark.HANDOFF_WAIT);
+        if (!waits.count(handle.isPresent())) {
+            return 0;
+        }
+        try (LockHandle held = handle.get()) {
+            return held.fencingToken();
         }
     }
 
     @Benchmark
-    public boolean handoff_mutex(ThreadParams thread) throws Exception {
+    public boolean handoff_mutex(ThreadParams thread, WaitsTimedOut waits) throws Exception {
         CuratorFramework mine = (thread.getThreadIndex() & 1) == 0 ? client : otherClient;
         InterProcessMutex mutex = new InterProcessMutex(mine, mutexPath(HANDOFF));
-        require(mutex.acquire(10, TimeUnit.SECONDS));
+        if (!waits.count(mutex.acquire(RedisBenchmark.HANDOFF_WAIT.toMillis(), TimeUnit.MILLISECONDS))) {
+            return false;
+        }
         mutex.release();
         return true;
     }
