@@ -13,9 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,8 +29,7 @@ final class RedisLockBackend implements LockBackend {
 
     private final RedissonClient client;
     private final boolean ownsClient;
-    private final String description;
-    private final long timeoutNanos;
+    private final RedisCalls calls;
     private final String fenceRetentionMillis;
     private final RScript script;
     private final ReleaseNotifications notifications;
@@ -43,8 +39,7 @@ final class RedisLockBackend implements LockBackend {
                      Duration fenceRetention) {
         this.client = client;
         this.ownsClient = ownsClient;
-        this.description = description;
-        this.timeoutNanos = operationTimeout.toNanos();
+        this.calls = new RedisCalls(description, operationTimeout);
         this.fenceRetentionMillis = Long.toString(Math.max(1, fenceRetention.toMillis()));
         // Per-object options also bound a client the caller configured: its own timeout and retries (4 by default
         // in Redisson 3.52) would otherwise stretch a call far beyond the operation timeout, and re-send scripts.
@@ -52,7 +47,7 @@ final class RedisLockBackend implements LockBackend {
                 .codec(StringCodec.INSTANCE)
                 .timeout(operationTimeout)
                 .retryAttempts(0));
-        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), description);
+        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), calls);
     }
 
     @Override
@@ -62,25 +57,17 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long deadline = System.nanoTime() + timeoutNanos;
         String lockKey = RedisKeys.lockKey(key);
-        RFuture<Long> future = script.evalAsync(lockKey, RScript.Mode.READ_WRITE, RedisScripts.ACQUIRE,
-                RScript.ReturnType.INTEGER, List.of(lockKey, RedisKeys.fenceKey(lockKey)), owner,
-                Long.toString(lease.toMillis()), fenceRetentionMillis);
+        String what = "acquiring lock '" + key + "'";
+        RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                RedisScripts.ACQUIRE, RScript.ReturnType.INTEGER, List.of(lockKey, RedisKeys.fenceKey(lockKey)),
+                owner, Long.toString(lease.toMillis()), fenceRetentionMillis));
         Long result;
         try {
-            result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            result = calls.await(future, what, "; whether it was taken is unknown, and it is released if it was");
+        } catch (LockBackendException e) {
             releaseIfAcquiredLater(future, key, owner);
-            throw new LockBackendException("acquiring lock '" + key + "' on " + description + " was interrupted; "
-                    + "whether it was taken is unknown, and it is released if it was", e);
-        } catch (TimeoutException e) {
-            releaseIfAcquiredLater(future, key, owner);
-            throw timedOut("acquiring", key, e);
-        } catch (ExecutionException e) {
-            releaseIfAcquiredLater(future, key, owner);
-            throw failed("acquiring", key, e.getCause());
+            throw e;
         }
         long value = result == null ? 0 : result;
         if (value > 0) {
@@ -109,7 +96,8 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        return awaitUninterruptibly(releaseAsync(key, owner), "releasing", key) == 1;
+        String what = "releasing lock '" + key + "'";
+        return isOne(calls.awaitUninterruptibly(calls.send(what, () -> releaseAsync(key, owner)), what));
     }
 
     private RFuture<Long> releaseAsync(String key, String owner) {
@@ -121,15 +109,20 @@ final class RedisLockBackend implements LockBackend {
     @Override
     public boolean renew(String key, String owner, Duration lease) {
         String lockKey = RedisKeys.lockKey(key);
-        RFuture<Long> future = script.evalAsync(lockKey, RScript.Mode.READ_WRITE, RedisScripts.RENEW,
-                RScript.ReturnType.INTEGER, List.of(lockKey), owner, Long.toString(lease.toMillis()));
-        return awaitUninterruptibly(future, "renewing", key) == 1;
+        String what = "renewing lock '" + key + "'";
+        RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                RedisScripts.RENEW, RScript.ReturnType.INTEGER, List.of(lockKey), owner,
+                Long.toString(lease.toMillis())));
+        return isOne(calls.awaitUninterruptibly(future, what));
+    }
+
+    private static boolean isOne(Long result) {
+        return result != null && result == 1;
     }
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        Runnable remove = notifications.add(RedisKeys.lockKey(key), onRelease, key, deadline);
+        Runnable remove = notifications.add(RedisKeys.lockKey(key), onRelease, key);
         return remove::run;
     }
 
@@ -138,51 +131,15 @@ final class RedisLockBackend implements LockBackend {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // First, so that no wait registers a listener on the client from now on (one the caller owns would keep it).
+        notifications.close(!ownsClient);
         if (ownsClient) {
             client.shutdown();
-        } else {
-            notifications.close();
         }
-    }
-
-    /**
-     * Waits for a release or renewal to finish even if the thread is interrupted (the flag is restored): giving up
-     * on a release would leave the key locked for the rest of its lease.
-     */
-    private long awaitUninterruptibly(RFuture<Long> future, String what, String key) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    Long result = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    return result == null ? 0 : result;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    throw timedOut(what, key, e);
-                } catch (ExecutionException e) {
-                    throw failed(what, key, e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private LockBackendException timedOut(String what, String key, Throwable cause) {
-        return new LockBackendException(what + " lock '" + key + "' on " + description + " timed out after "
-                + Duration.ofNanos(timeoutNanos).toMillis() + " ms", cause);
-    }
-
-    private LockBackendException failed(String what, String key, Throwable cause) {
-        return new LockBackendException(what + " lock '" + key + "' on " + description + " failed: " + cause, cause);
     }
 
     @Override
     public String toString() {
-        return "RedisLockBackend[" + description + "]";
+        return "RedisLockBackend[" + calls.description() + "]";
     }
 }

@@ -1,6 +1,5 @@
 package io.distlock.redis;
 
-import io.distlock.LockBackendException;
 import io.distlock.idempotency.spi.RecordStore;
 import org.redisson.api.RBucket;
 import org.redisson.api.RFuture;
@@ -15,9 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -53,7 +49,7 @@ final class RedisRecords implements RecordStore {
 
     private final RedissonClient client;
     private final boolean ownsClient;
-    private final String description;
+    private final RedisCalls calls;
     private final String keyPrefix;
     private final int maxValueBytes;
     private final Duration timeout;
@@ -64,7 +60,7 @@ final class RedisRecords implements RecordStore {
                  int maxValueBytes, Duration operationTimeout) {
         this.client = client;
         this.ownsClient = ownsClient;
-        this.description = description;
+        this.calls = new RedisCalls(description, operationTimeout);
         this.keyPrefix = keyPrefix;
         this.maxValueBytes = maxValueBytes;
         this.timeout = operationTimeout;
@@ -137,7 +133,7 @@ final class RedisRecords implements RecordStore {
     private String recordKey(String key) {
         Objects.requireNonNull(key, "key must not be null");
         if (closed.get()) {
-            throw new IllegalStateException("the Redis record store on " + description + " is closed");
+            throw new IllegalStateException("the Redis record store on " + calls.description() + " is closed");
         }
         return RedisKeys.recordKey(keyPrefix + key);
     }
@@ -171,33 +167,13 @@ final class RedisRecords implements RecordStore {
      * Sends one call and waits at most the operation timeout for its answer. A write that times out or is
      * interrupted has an unknown outcome (the server may still apply it), which the message says.
      */
-    private <T> T await(String what, String key, boolean write, Supplier<RFuture<T>> call) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String unknown = write ? "; whether it was applied is unknown" : "";
-        RFuture<T> future;
-        try {
-            future = call.get();
-        } catch (RuntimeException e) {
-            // Redisson refuses a call synchronously only when it cannot send it at all (client shut down).
-            throw new LockBackendException(what + " record '" + key + "' on " + description + " failed: " + e, e);
-        }
-        try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LockBackendException(what + " record '" + key + "' on " + description + " was interrupted"
-                    + unknown, e);
-        } catch (TimeoutException e) {
-            throw new LockBackendException(what + " record '" + key + "' on " + description + " timed out after "
-                    + timeout.toMillis() + " ms" + unknown, e);
-        } catch (ExecutionException e) {
-            throw new LockBackendException(what + " record '" + key + "' on " + description + " failed: "
-                    + e.getCause(), e.getCause());
-        }
+    private <T> T await(String action, String key, boolean write, Supplier<RFuture<T>> call) {
+        String what = action + " record '" + key + "'";
+        return calls.await(calls.send(what, call), what, write ? "; whether it was applied is unknown" : "");
     }
 
     @Override
     public String toString() {
-        return "RedisRecordStore[" + description + "]";
+        return "RedisRecordStore[" + calls.description() + "]";
     }
 }

@@ -11,9 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One subscription per manager to the release channel, shared by all its waiting calls and dispatched by lock key
@@ -24,24 +21,30 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Messages are fire-and-forget: one sent while the connection is being re-established is lost. Redisson
  * re-subscribes by itself; on every (re)subscription all current waiters are woken to look again, and the core
- * re-checks at the holder's lease end anyway. Thread safe.
+ * re-checks at the holder's lease end anyway.
+ *
+ * <p>After {@link #close} nothing is registered on the topic any more: a wait that was already past its first
+ * check when the manager closed gets {@link IllegalStateException} instead of adding a listener that nobody would
+ * remove from the caller's client. Thread safe.
  */
 final class ReleaseNotifications {
 
     private static final Logger log = LoggerFactory.getLogger(ReleaseNotifications.class);
 
     private final RTopic topic;
-    private final String description;
+    private final RedisCalls calls;
     private final ConcurrentHashMap<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     /** The pending or completed subscription; null before the first wait or after a failed attempt. */
     private RFuture<Integer> messages;
     private RFuture<Integer> status;
+    /** Set under {@link #lock} by {@link #close}; checked under it before anything is registered. */
+    private boolean closed;
     private volatile boolean subscribed;
 
-    ReleaseNotifications(RTopic topic, String description) {
+    ReleaseNotifications(RTopic topic, RedisCalls calls) {
         this.topic = topic;
-        this.description = description;
+        this.calls = calls;
     }
 
     static RTopic topic(org.redisson.api.RedissonClient client) {
@@ -51,9 +54,11 @@ final class ReleaseNotifications {
     /**
      * Registers {@code onRelease} for {@code lockKey}, subscribing first if this is the manager's first wait.
      *
-     * @throws LockBackendException naming {@code key} if the subscription is not confirmed by {@code deadline}
+     * @throws LockBackendException naming {@code key} if the subscription is not confirmed within the operation
+     *     timeout
+     * @throws IllegalStateException if {@link #close} was called
      */
-    Runnable add(String lockKey, Runnable onRelease, String key, long deadline) {
+    Runnable add(String lockKey, Runnable onRelease, String key) {
         listeners.computeIfAbsent(lockKey, k -> ConcurrentHashMap.newKeySet()).add(onRelease);
         Runnable remove = () -> listeners.computeIfPresent(lockKey, (k, set) -> {
             set.remove(onRelease);
@@ -61,7 +66,7 @@ final class ReleaseNotifications {
         });
         if (!subscribed) {
             try {
-                awaitSubscribed(key, deadline);
+                awaitSubscribed(key);
             } catch (RuntimeException e) {
                 remove.run();
                 throw e;
@@ -70,9 +75,13 @@ final class ReleaseNotifications {
         return remove;
     }
 
-    private void awaitSubscribed(String key, long deadline) {
+    private void awaitSubscribed(String key) {
         RFuture<Integer> pending;
         synchronized (lock) {
+            if (closed) {
+                // The manager closed after this wait passed its own check; registering now would leak a listener.
+                throw new IllegalStateException("the Redis lock manager on " + calls.description() + " is closed");
+            }
             if (messages == null || (messages.isDone() && !messages.isSuccess())) {
                 // A failed attempt is dropped so the next wait tries again; one still pending is shared, so that an
                 // attempt that times out here but succeeds later never leaves two listeners behind.
@@ -93,21 +102,8 @@ final class ReleaseNotifications {
             }
             pending = messages;
         }
-        try {
-            pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            subscribed = true;
-        } catch (InterruptedException e) {
-            // Keep the flag: the core turns an interrupted wait into InterruptedException.
-            Thread.currentThread().interrupt();
-            throw new LockBackendException("subscribing to releases of lock '" + key + "' on " + description
-                    + " was interrupted", e);
-        } catch (ExecutionException e) {
-            throw new LockBackendException("could not subscribe to releases of lock '" + key + "' on "
-                    + description + ": " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new LockBackendException("subscribing to releases of lock '" + key + "' on " + description
-                    + " timed out", e);
-        }
+        calls.await(pending, "subscribing to releases of lock '" + key + "'", "");
+        subscribed = true;
     }
 
     private void onMessage(CharSequence channel, String lockKey) {
@@ -121,17 +117,21 @@ final class ReleaseNotifications {
         listeners.values().forEach(set -> set.forEach(Runnable::run));
     }
 
-    /** Removes this manager's listeners from a client it does not own; the client's own shutdown does it otherwise. */
-    void close() {
+    /**
+     * Refuses every later registration and, if {@code removeListeners}, removes this manager's listeners from the
+     * topic: needed on a client the manager does not own; an owned client's shutdown drops them anyway.
+     */
+    void close(boolean removeListeners) {
         synchronized (lock) {
+            closed = true;
             for (RFuture<Integer> f : new RFuture[] {messages, status}) {
-                if (f != null) {
+                if (f != null && removeListeners) {
                     f.whenComplete((id, error) -> {
                         if (id != null) {
                             topic.removeListenerAsync(id).whenComplete((v, e) -> {
                                 if (e != null) {
                                     // Harmless: a stray listener on a client we do not own only wakes nobody.
-                                    log.debug("removing the release listener on {} failed", description, e);
+                                    log.debug("removing the release listener on {} failed", calls.description(), e);
                                 }
                             });
                         }
