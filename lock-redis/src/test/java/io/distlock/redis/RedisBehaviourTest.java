@@ -193,7 +193,8 @@ class RedisBehaviourTest {
             String key = key("close-while-subscribing");
             LockHandle held = holder.tryLock(key).orElseThrow();
             // Each round races a manager's close against its first waits, which subscribe; a wait that registered a
-            // listener after the close would leave it on the client for good. The race is not hit every round (without the fix, 3 runs in 4 leaked).
+            // listener after the close would leave it on the client for good. Not every round hits the race (without
+            // the closed check, 3 runs in 4 leaked).
             for (int round = 0; round < 100; round++) {
                 LockManager manager = RedisLockManager.builder().client(client)
                         .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1))).build();
