@@ -5,15 +5,9 @@ import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.BaseConfig;
-import org.redisson.config.ClusterServersConfig;
-import org.redisson.config.Config;
-import org.redisson.config.SentinelServersConfig;
-import org.redisson.config.SingleServerConfig;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.BiConsumer;
 
 /**
  * Entry point of the Redis backend: builds {@link LockManager}s whose locks exclude each other across every process
@@ -49,6 +43,7 @@ public final class RedisLockManager {
     private RedisLockManager() {
     }
 
+    /** A new builder with the default settings and no client or server chosen yet. */
     public static Builder builder() {
         return new Builder();
     }
@@ -58,9 +53,7 @@ public final class RedisLockManager {
      * creates from connection settings ({@link #address}, {@link #sentinel} or {@link #cluster}) and closes with
      * itself. Not thread safe; {@link #build()} may be called repeatedly.
      */
-    public static final class Builder {
-        private RedissonClient client;
-        private final RedisConnection connection = new RedisConnection();
+    public static final class Builder extends RedisClientBuilder<Builder> {
         private LockSettings settings = LockSettings.defaults();
         private Duration fenceRetention = DEFAULT_FENCE_RETENTION;
 
@@ -68,72 +61,10 @@ public final class RedisLockManager {
         }
 
         /**
-         * Uses the caller's client, which the caller keeps and closes after the manager. Its codec does not matter;
-         * its timeouts and retries are overridden per call with the operation timeout and no retry.
+         * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}.
+         *
+         * @throws NullPointerException if {@code settings} is null
          */
-        public Builder client(RedissonClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
-            return this;
-        }
-
-        /** One Redis server: {@code host:port}, {@code redis://host:port} or {@code rediss://host:port}. */
-        public Builder address(String address) {
-            connection.single(address);
-            return this;
-        }
-
-        /** A Sentinel-managed master called {@code masterName}, found through these sentinels ({@code host:port}). */
-        public Builder sentinel(String masterName, String... sentinelAddresses) {
-            connection.sentinel(masterName, sentinelAddresses);
-            return this;
-        }
-
-        /** A Redis Cluster, discovered from one or more of its nodes ({@code host:port}). */
-        public Builder cluster(String... nodeAddresses) {
-            connection.cluster(nodeAddresses);
-            return this;
-        }
-
-        /** The ACL user (Redis 6+); without it, the password authenticates the {@code default} user. */
-        public Builder username(String username) {
-            connection.username(username);
-            return this;
-        }
-
-        /** The password ({@code requirepass} or the ACL user's). Never logged. */
-        public Builder password(String password) {
-            connection.password(password);
-            return this;
-        }
-
-        /** The logical database (single server and Sentinel only; Cluster has just database 0). Default 0. */
-        public Builder database(int database) {
-            connection.database(database);
-            return this;
-        }
-
-        /**
-         * Connects with TLS ({@code rediss://}) to addresses given without a scheme. The JVM's default trust store
-         * verifies the server; use {@link #configure} for another trust store or client certificates.
-         */
-        public Builder tls(boolean tls) {
-            connection.tls(tls);
-            return this;
-        }
-
-        /**
-         * Adjusts the Redisson configuration the manager builds, after distlock has set its own values: called with
-         * the {@link Config} (client-wide settings such as threads) and the server configuration of the chosen
-         * mode ({@link SingleServerConfig}, {@link SentinelServersConfig} or {@link ClusterServersConfig}; cast for
-         * mode-specific settings), for trust stores and client certificates, NAT mapping, pool sizes. Changing the
-         * timeout or retries here does not weaken the operation timeout, which is enforced on every call.
-         */
-        public Builder configure(BiConsumer<Config, BaseConfig<?>> customizer) {
-            connection.configure(customizer);
-            return this;
-        }
-
-        /** Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}. */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
             return this;
@@ -144,6 +75,9 @@ public final class RedisLockManager {
          * {@code max(counter + 1, server time in microseconds)}: the counter keeps them increasing when the
          * server's clock steps back by less than this, at the cost of one small Redis key per recently used lock
          * key. Longer is safer against clock steps and costs more memory.
+         *
+         * @throws NullPointerException if {@code fenceRetention} is null
+         * @throws IllegalArgumentException if {@code fenceRetention} is shorter than 1 ms
          */
         public Builder fenceRetention(Duration fenceRetention) {
             Objects.requireNonNull(fenceRetention, "fenceRetention must not be null");
@@ -155,29 +89,20 @@ public final class RedisLockManager {
         }
 
         /**
-         * Builds the manager; when it creates its client, it connects now.
+         * Builds the manager; when it creates its client, it connects now, so that a wrong address or password
+         * shows here rather than at the first lock.
          *
-         * @throws IllegalStateException if neither or both of a client and connection settings were given, or
-         *     connection settings were combined with a client
-         * @throws IllegalArgumentException if an address is malformed
-         * @throws LockBackendException if the client could not connect within its timeouts
+         * @return a new manager; it closes the client it created, never the caller's
+         * @throws IllegalStateException if neither a client nor a server ({@code address}, {@code sentinel},
+         *     {@code cluster}) was given, a client was combined with connection settings, or a database other than
+         *     0 was given for a Cluster
+         * @throws IllegalArgumentException if an address is malformed (host, port, scheme, credentials or path in
+         *     it), or {@code tls(true)} was combined with a {@code redis://} address
+         * @throws LockBackendException if Redis could not be reached or refused the credentials within the
+         *     timeouts (no retries: the cause says why)
          */
         public LockManager build() {
-            if (client != null) {
-                if (connection.anySet()) {
-                    throw new IllegalStateException("connection settings (address, sentinel, cluster, username, "
-                            + "password, database, tls, configure) apply only when the manager builds its own "
-                            + "client, not together with client(...)");
-                }
-                return create(client, false, "redis (caller's client)");
-            }
-            RedissonClient owned = connection.connect(settings.operationTimeout());
-            try {
-                return create(owned, true, connection.describe());
-            } catch (RuntimeException e) {
-                owned.shutdown();
-                throw e;
-            }
+            return build("manager", settings.operationTimeout(), this::create);
         }
 
         private LockManager create(RedissonClient redisson, boolean owns, String description) {

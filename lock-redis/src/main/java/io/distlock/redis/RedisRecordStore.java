@@ -3,13 +3,9 @@ package io.distlock.redis;
 import io.distlock.LockBackendException;
 import io.distlock.LockSettings;
 import io.distlock.idempotency.spi.RecordStore;
-import org.redisson.api.RedissonClient;
-import org.redisson.config.BaseConfig;
-import org.redisson.config.Config;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.BiConsumer;
 
 /**
  * Entry point of the Redis {@link RecordStore} for {@code lock-idempotency}: the records behind idempotency keys and
@@ -52,6 +48,7 @@ public final class RedisRecordStore {
     private RedisRecordStore() {
     }
 
+    /** A new builder with the default limits and no client or server chosen yet. */
     public static Builder builder() {
         return new Builder();
     }
@@ -62,9 +59,7 @@ public final class RedisRecordStore {
      * itself; the connection options mean what they mean for {@link RedisLockManager.Builder}. Not thread safe;
      * {@link #build()} may be called repeatedly.
      */
-    public static final class Builder {
-        private RedissonClient client;
-        private final RedisConnection connection = new RedisConnection();
+    public static final class Builder extends RedisClientBuilder<Builder> {
         private Duration operationTimeout = LockSettings.DEFAULT_OPERATION_TIMEOUT;
         private String keyPrefix = "";
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -73,64 +68,11 @@ public final class RedisRecordStore {
         }
 
         /**
-         * Uses the caller's client (for example the one a {@link RedisLockManager} uses), which the caller keeps and
-         * closes after the store. Its codec does not matter; its timeouts and retries are overridden per call with
-         * the operation timeout and no retry.
+         * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks.
+         *
+         * @throws NullPointerException if {@code operationTimeout} is null
+         * @throws IllegalArgumentException if {@code operationTimeout} is not positive
          */
-        public Builder client(RedissonClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
-            return this;
-        }
-
-        /** One Redis server: {@code host:port}, {@code redis://host:port} or {@code rediss://host:port}. */
-        public Builder address(String address) {
-            connection.single(address);
-            return this;
-        }
-
-        /** A Sentinel-managed master called {@code masterName}, found through these sentinels ({@code host:port}). */
-        public Builder sentinel(String masterName, String... sentinelAddresses) {
-            connection.sentinel(masterName, sentinelAddresses);
-            return this;
-        }
-
-        /** A Redis Cluster, discovered from one or more of its nodes ({@code host:port}). */
-        public Builder cluster(String... nodeAddresses) {
-            connection.cluster(nodeAddresses);
-            return this;
-        }
-
-        /** The ACL user (Redis 6+); without it, the password authenticates the {@code default} user. */
-        public Builder username(String username) {
-            connection.username(username);
-            return this;
-        }
-
-        /** The password ({@code requirepass} or the ACL user's). Never logged. */
-        public Builder password(String password) {
-            connection.password(password);
-            return this;
-        }
-
-        /** The logical database (single server and Sentinel only; Cluster has just database 0). Default 0. */
-        public Builder database(int database) {
-            connection.database(database);
-            return this;
-        }
-
-        /** Connects with TLS ({@code rediss://}) to addresses given without a scheme. */
-        public Builder tls(boolean tls) {
-            connection.tls(tls);
-            return this;
-        }
-
-        /** Adjusts the Redisson configuration the store builds; see {@link RedisLockManager.Builder#configure}. */
-        public Builder configure(BiConsumer<Config, BaseConfig<?>> customizer) {
-            connection.configure(customizer);
-            return this;
-        }
-
-        /** The longest one call may take before {@link LockBackendException}; default 3 s, as for locks. */
         public Builder operationTimeout(Duration operationTimeout) {
             Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
             if (operationTimeout.isNegative() || operationTimeout.isZero()) {
@@ -143,6 +85,8 @@ public final class RedisRecordStore {
         /**
          * Put before every record key, so that applications sharing a Redis deployment keep their records apart
          * (as {@link LockSettings#keyPrefix()} does for locks). Default none.
+         *
+         * @throws NullPointerException if {@code keyPrefix} is null
          */
         public Builder keyPrefix(String keyPrefix) {
             this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -165,30 +109,21 @@ public final class RedisRecordStore {
         }
 
         /**
-         * Builds the store; when it creates its client, it connects now.
+         * Builds the store; when it creates its client, it connects now, so that a wrong address or password shows
+         * here rather than at the first record.
          *
-         * @throws IllegalStateException if neither a client nor connection settings were given, or both
-         * @throws IllegalArgumentException if an address is malformed
-         * @throws LockBackendException if the client could not connect within its timeouts
+         * @return a new store; it closes the client it created, never the caller's
+         * @throws IllegalStateException if neither a client nor a server ({@code address}, {@code sentinel},
+         *     {@code cluster}) was given, a client was combined with connection settings, or a database other than
+         *     0 was given for a Cluster
+         * @throws IllegalArgumentException if an address is malformed (host, port, scheme, credentials or path in
+         *     it), or {@code tls(true)} was combined with a {@code redis://} address
+         * @throws LockBackendException if Redis could not be reached or refused the credentials within the
+         *     timeouts (no retries: the cause says why)
          */
         public RecordStore build() {
-            if (client != null) {
-                if (connection.anySet()) {
-                    throw new IllegalStateException("connection settings (address, sentinel, cluster, username, "
-                            + "password, database, tls, configure) apply only when the store builds its own "
-                            + "client, not together with client(...)");
-                }
-                return new RedisRecords(client, false, "redis (caller's client)", keyPrefix, maxValueBytes,
-                        operationTimeout);
-            }
-            RedissonClient owned = connection.connect(operationTimeout);
-            try {
-                return new RedisRecords(owned, true, connection.describe(), keyPrefix, maxValueBytes,
-                        operationTimeout);
-            } catch (RuntimeException e) {
-                owned.shutdown();
-                throw e;
-            }
+            return build("store", operationTimeout, (client, owns, description) ->
+                    new RedisRecords(client, owns, description, keyPrefix, maxValueBytes, operationTimeout));
         }
     }
 }
