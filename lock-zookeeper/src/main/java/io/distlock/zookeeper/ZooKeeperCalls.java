@@ -114,21 +114,24 @@ final class ZooKeeperCalls {
 
     /** Whether {@code zk} is the client's current handle. */
     boolean isCurrent(ZooKeeper zk) {
+        // No current handle (closing, or between sessions) is certainly not the one asked about.
+        ZooKeeper current = currentOrNull();
+        return current != null && current == zk;
+    }
+
+    /** The client's current handle, or null when there is none (closing, or between sessions). */
+    ZooKeeper currentOrNull() {
         try {
-            return client.getZookeeperClient().getZooKeeper() == zk;
+            return client.getZookeeperClient().getZooKeeper();
         } catch (Exception e) {
-            // No current handle (closing, or between sessions): certainly not the one asked about.
-            return false;
+            return null;
         }
     }
 
     /** The current session id, or 0 when there is none. */
     long currentSessionId() {
-        try {
-            return client.getZookeeperClient().getZooKeeper().getSessionId();
-        } catch (Exception e) {
-            return 0;
-        }
+        ZooKeeper current = currentOrNull();
+        return current == null ? 0 : current.getSessionId();
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,9 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       nobody else can delete or replace its ephemeral node, so deleting the path on that handle deletes our node
  *       and never a successor's; a dead session's handle refuses every request, so a stale release cannot reach a
  *       successor's node either. Nothing is sent when the session is already over.</li>
- *   <li><b>waiting</b> = a one-shot {@code exists} watch per waiting call, sent without waiting for its answer: ZooKeeper
+ *   <li><b>waiting</b> = an {@code exists} watch sent by each waiting call without waiting for its answer: ZooKeeper
  *       answers one session's requests in order, so the watch is in place before the core's create is processed and
- *       no release can slip between them. It is re-armed after each event while the call waits.</li>
+ *       no release can slip between them. All waiting calls on a key share one {@link Watcher} object, so the client
+ *       keeps one watcher per watched key however many calls come and go; it is re-armed after each event while
+ *       anyone waits.</li>
  *   <li><b>lease</b> = the session: nothing to renew. Session loss (Curator LOST, or a reconnect on another session)
  *       is reported for every held key as {@link LockLoss.Reason#SESSION_LOST}.</li>
  * </ul>
@@ -78,7 +81,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     private final String description;
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Orphan> orphans = new ConcurrentHashMap<>();
-    private final Set<KeyWatch> watches = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, PathWatch> pathWatches = new ConcurrentHashMap<>();
     private final ConnectionStateListener stateListener = (c, state) -> stateChanged(state);
     /** Incremented on every session loss; an acquire that saw it change cannot be sure its node still exists. */
     private final AtomicLong sessionGeneration = new AtomicLong();
@@ -248,23 +251,70 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        KeyWatch watch = new KeyWatch(pathOf(key), onRelease);
-        watches.add(watch);
-        // Not waited for: the core's create follows on the same session, and ZooKeeper keeps a session's order.
+        Waiter waiter = new Waiter(onRelease);
+        PathWatch watch = pathWatches.compute(pathOf(key), (path, current) -> {
+            PathWatch shared = current != null ? current : new PathWatch(path);
+            shared.waiters.add(waiter);
+            waiter.watch = shared;
+            return shared;
+        });
+        // Sent for every waiting call but not waited for: the core's create follows on the same session, and
+        // ZooKeeper keeps a session's order. The same Watcher object each time, so the client keeps it once.
         watch.arm();
-        return watch;
+        return waiter;
     }
 
+    /**
+     * Closes the backend. An owned client is closed, which ends the session and with it every node left. A caller's
+     * client and its session outlive us, so nodes we may have left (orphans, and locks the core could not release)
+     * would keep their keys locked as long as that session: their conditional deletes are sent now and awaited up to
+     * the operation timeout, and if the client is not connected, the state listener stays until the same session
+     * reconnects (and deletes them) or ends (and takes them along).
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        client.getConnectionStateListenable().removeListener(stateListener);
-        watches.forEach(KeyWatch::close);
+        pathWatches.values().forEach(watch -> watch.waiters.forEach(Waiter::close));
         if (ownsClient) {
+            client.getConnectionStateListenable().removeListener(stateListener);
             // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once.
             client.close();
+            return;
+        }
+        long deadline = calls.deadline();
+        held.forEach((key, entry) -> {
+            if (held.remove(key, entry)) {
+                addOrphan(new Orphan(entry.path, entry.owner.getBytes(StandardCharsets.UTF_8), entry.sessionId,
+                        entry.zk));
+            }
+        });
+        orphans.values().forEach(orphan -> {
+            if (orphan.zk.getState().isConnected()) {
+                cleanOrphan(orphan);
+            }
+        });
+        synchronized (orphans) {
+            boolean interrupted = false;
+            long remaining;
+            while (!orphans.isEmpty() && client.getZookeeperClient().isConnected()
+                    && (remaining = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(orphans, remaining);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (!orphans.isEmpty()) {
+                log.warn("closing the lock backend on {}: {} lock nodes could not be deleted yet; they are deleted "
+                        + "once the session reconnects, or go when it ends", description, orphans.size());
+            }
+            detachIfDone();
         }
     }
 
@@ -272,7 +322,10 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     private void stateChanged(ConnectionState state) {
         switch (state) {
-            case LOST -> sessionLost();
+            case LOST -> {
+                sessionLost();
+                orphansChanged();
+            }
             case CONNECTED, RECONNECTED -> connected();
             case SUSPENDED -> log.debug("ZooKeeper connection suspended ({}); {} locks held until the session is lost",
                     description, held.size());
@@ -295,7 +348,10 @@ final class ZooKeeperLockBackend implements LockBackend {
         }
         report(lost);
         // Waiters try again: they then wait for the new session, or fail with LockBackendException in time.
-        watches.forEach(KeyWatch::signal);
+        pathWatches.values().forEach(watch -> {
+            watch.retireIfIdle();
+            watch.signalAll();
+        });
     }
 
     private void connected() {
@@ -314,9 +370,15 @@ final class ZooKeeperLockBackend implements LockBackend {
         report(lost);
         orphans.values().forEach(this::cleanOrphan);
         // Watches of the old session are gone; same-session watches are restored by the client, re-arming is cheap.
-        watches.forEach(watch -> {
-            watch.arm();
-            watch.signal();
+        ZooKeeper current = calls.currentOrNull();
+        pathWatches.values().forEach(watch -> {
+            if (watch.armedOn != current && watch.retireIfIdle()) {
+                return;
+            }
+            if (!watch.waiters.isEmpty()) {
+                watch.arm();
+                watch.signalAll();
+            }
         });
     }
 
@@ -340,19 +402,29 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     private void addOrphan(Orphan orphan) {
-        if (closed.get()) {
-            return;
+        synchronized (orphans) {
+            if (closed.get()) {
+                if (ownsClient) {
+                    return; // closing the client ended the session, and the node with it
+                }
+                // A late reply after close on a caller's client, whose session lives on: clean up on reconnect too.
+                client.getConnectionStateListenable().addListener(stateListener);
+            }
+            orphans.put(orphanId(orphan), orphan);
         }
-        orphans.put(orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8), orphan);
         if (orphan.zk.getState().isConnected()) {
             cleanOrphan(orphan);
         }
     }
 
+    private static String orphanId(Orphan orphan) {
+        return orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8);
+    }
+
     private void cleanOrphan(Orphan orphan) {
-        String id = orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8);
+        String id = orphanId(orphan);
         if (orphan.zk.getSessionId() != orphan.sessionId || !orphan.zk.getState().isAlive()) {
-            orphans.remove(id, orphan);
+            orphanDone(id, orphan);
             return;
         }
         orphan.zk.getData(orphan.path, false, (rc, path, ctx, data, stat) -> {
@@ -361,16 +433,38 @@ final class ZooKeeperLockBackend implements LockBackend {
                     && Arrays.equals(data, orphan.owner)) {
                 orphan.zk.delete(orphan.path, stat.getVersion(), (deleteRc, p, c) -> {
                     if (!isUncertain(KeeperException.Code.get(deleteRc))) {
-                        orphans.remove(id, orphan);
                         log.debug("deleted orphaned lock node {}: {}", orphan.path,
                                 KeeperException.Code.get(deleteRc));
+                        orphanDone(id, orphan);
                     }
                 }, null);
             } else if (!isUncertain(code)) {
                 // Gone, or another owner's: nothing of ours to delete. Uncertain answers retry on reconnect.
-                orphans.remove(id, orphan);
+                orphanDone(id, orphan);
             }
         }, null);
+    }
+
+    private void orphanDone(String id, Orphan orphan) {
+        orphans.remove(id, orphan);
+        orphansChanged();
+    }
+
+    /** After close, wakes {@link #close()} waiting for the orphans, and lets the client go once none are left. */
+    private void orphansChanged() {
+        if (closed.get()) {
+            synchronized (orphans) {
+                orphans.notifyAll();
+                detachIfDone();
+            }
+        }
+    }
+
+    /** Called holding the {@code orphans} monitor, so that no orphan is added between the check and the removal. */
+    private void detachIfDone() {
+        if (closed.get() && orphans.isEmpty()) {
+            client.getConnectionStateListenable().removeListener(stateListener);
+        }
     }
 
     private static boolean isUncertain(KeeperException.Code code) {
@@ -392,36 +486,88 @@ final class ZooKeeperLockBackend implements LockBackend {
         return calls.failure(what, reply, detail);
     }
 
-    /** One waiting call's watch on one lock node; re-armed after every event until closed. */
-    private final class KeyWatch implements Watcher, Subscription {
+    /**
+     * The watch on one lock node, shared by every waiting call of this backend on that key. ZooKeeper's client keeps a
+     * registered {@link Watcher} object until the node next changes, however briefly its caller waited; one object per
+     * path (the client keeps a set per path) keeps that to one entry per watched key, not one per waiting call. Every
+     * waiting call still sends its own {@code exists} with this object, ahead of its create, so the watch is in place
+     * before that create is processed. The entry stays in {@link #pathWatches} while the client may hold it and leaves
+     * at the next event with no waiter left (or when its session ends), so a new object for the path is only made once
+     * the client has dropped the old one.
+     */
+    private final class PathWatch implements Watcher {
         private final String path;
-        private final Runnable onRelease;
-        private volatile boolean closed;
+        private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
+        /** The handle the watch was last sent on: on a new session, an idle watch of the old one is forgotten. */
+        private volatile ZooKeeper armedOn;
 
-        KeyWatch(String path, Runnable onRelease) {
+        PathWatch(String path) {
             this.path = path;
-            this.onRelease = onRelease;
         }
 
         void arm() {
-            if (closed) {
-                return;
-            }
             ZooKeeper zk;
             try {
                 zk = client.getZookeeperClient().getZooKeeper();
             } catch (Exception e) {
-                // No session right now: the waiter's next attempt reports the outage; a reconnect re-arms us.
-                signal();
+                // No session right now: the waiters' next attempt reports the outage; a reconnect re-arms us.
+                signalAll();
                 return;
             }
+            armedOn = zk;
             zk.exists(path, this, (rc, p, ctx, stat) -> {
                 // NONODE: the key is free now (a release may have happened between an event and this re-arm).
-                // Errors: wake the waiter so that its next attempt reports the problem. Both may be spurious.
+                // Errors: wake the waiters so that their next attempt reports the problem. Both may be spurious.
                 if (rc != KeeperException.Code.OK.intValue()) {
-                    signal();
+                    signalAll();
                 }
             }, null);
+        }
+
+        void signalAll() {
+            waiters.forEach(Waiter::signal);
+        }
+
+        @Override
+        public void process(WatchedEvent event) {
+            if (event.getType() == Event.EventType.None) {
+                // Connection events come through the Curator state listener; an ended handle dropped its watches.
+                Event.KeeperState state = event.getState();
+                if (state == Event.KeeperState.Expired || state == Event.KeeperState.Closed) {
+                    retireIfIdle();
+                }
+                return;
+            }
+            // The client dropped this watcher for the path when it delivered the event.
+            if (retireIfIdle() || waiters.isEmpty() || closed.get()) {
+                return;
+            }
+            signalAll();
+            arm();
+        }
+
+        /** Forgets this watch if nobody waits on it, atomically with {@code subscribe}; true if it was forgotten. */
+        boolean retireIfIdle() {
+            boolean[] retired = {false};
+            pathWatches.computeIfPresent(path, (p, current) -> {
+                if (current == this && waiters.isEmpty()) {
+                    retired[0] = true;
+                    return null;
+                }
+                return current;
+            });
+            return retired[0];
+        }
+    }
+
+    /** One waiting call's subscription to the shared watch of its key. */
+    private static final class Waiter implements Subscription {
+        private final Runnable onRelease;
+        private PathWatch watch;
+        private volatile boolean closed;
+
+        Waiter(Runnable onRelease) {
+            this.onRelease = onRelease;
         }
 
         void signal() {
@@ -431,20 +577,10 @@ final class ZooKeeperLockBackend implements LockBackend {
         }
 
         @Override
-        public void process(WatchedEvent event) {
-            if (closed || event.getType() == Event.EventType.None) {
-                // Connection events come through the Curator state listener.
-                return;
-            }
-            signal();
-            arm();
-        }
-
-        @Override
         public void close() {
-            // The one-shot server-side watch stays until the node next changes; that costs one ignored event.
+            // The shared watch stays registered until the node next changes; then it is forgotten if still idle.
             closed = true;
-            watches.remove(this);
+            watch.waiters.remove(this);
         }
     }
 }

@@ -175,4 +175,36 @@ class SessionTest {
                 .as("the holder kept its session, so the key was freed by deleting the orphan, not by expiry")
                 .isEqualTo(session);
     }
+
+    /**
+     * A caller's client keeps its session after the manager closes. Closing a manager during an outage abandons its
+     * releases after the first fails, and nodes with unknown outcomes are left: all of them must still be deleted
+     * once that session reconnects, or their keys stay locked as long as the caller's session lives.
+     */
+    @Test
+    void managerClosedDuringAnOutageStillFreesItsKeysOnTheCallersClient() throws Exception {
+        CuratorFramework holderClient = client(LockSettings.DEFAULT_LEASE);
+        LockManager holder = ZooKeeperLockManager.builder().client(holderClient).namespace(namespace).build();
+        LockManager other = manager(client(LockSettings.DEFAULT_LEASE));
+        List<String> keys = List.of("closed-in-outage-1", "closed-in-outage-2", "closed-in-outage-3");
+        for (String key : keys) {
+            holder.tryLock(key).orElseThrow();
+        }
+        long session = holderClient.getZookeeperClient().getZooKeeper().getSessionId();
+        server.stop();
+        try {
+            assertThatCode(holder::close).doesNotThrowAnyException();
+        } finally {
+            server.restart();
+        }
+        for (String key : keys) {
+            LockHandle next = await("the key of the closed manager frees after its client reconnects")
+                    .atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                    .ignoreException(io.distlock.LockBackendException.class)
+                    .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+            next.close();
+        }
+        assertThat(holderClient.getZookeeperClient().getZooKeeper().getSessionId())
+                .as("the caller's client kept its session, so the nodes were deleted, not expired").isEqualTo(session);
+    }
 }

@@ -10,8 +10,10 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.ClientWatchers;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -140,6 +145,46 @@ class ZooKeeperLockManagerTest {
             assertThat(manager.tryLock("taken")).isEmpty();
             inspector.delete().forPath(path);
             assertThat(manager.tryLock("taken")).isPresent().get().satisfies(LockHandle::close);
+        }
+    }
+
+    /**
+     * Every waiting call sends an exists watch, and the client keeps a registered watcher object until the node next
+     * changes. Many short waits on a key held for long must not pile watcher objects up in the client (each one would
+     * also be fired at the release): all waiting calls on a key share one.
+     */
+    @Test
+    void shortWaitsOnAHeldKeyLeaveOneWatcherThatStillWakesAWaiter() throws Exception {
+        String ns = namespace();
+        String key = "busy";
+        String path = "/" + ns + "/locks/" + ZnodeNames.encode(key);
+        CuratorFramework client = ZooKeeperServers.client(server.getConnectString(), Duration.ofSeconds(10));
+        try (client;
+             LockManager holder = ZooKeeperLockManager.builder().connectString(server.getConnectString())
+                     .namespace(ns).build();
+             LockManager waiter = ZooKeeperLockManager.builder().client(client).namespace(ns).build()) {
+            LockHandle held = holder.tryLock(key).orElseThrow();
+            for (int i = 0; i < 200; i++) {
+                assertThat(waiter.tryLock(key, Duration.ofMillis(2))).isEmpty();
+            }
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            assertThat(ClientWatchers.count(zk, path)).as("watcher objects the client keeps for %s", path)
+                    .isEqualTo(1);
+
+            CompletableFuture<Optional<LockHandle>> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return waiter.tryLock(key, Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            held.close();
+            Optional<LockHandle> got = waiting.get(20, TimeUnit.SECONDS);
+            assertThat(got).isPresent();
+            got.get().close();
+            // With nobody waiting, the next change of the node retires the watch instead of re-arming it.
+            await("the idle watch is retired").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> ClientWatchers.count(zk, path) == 0);
         }
     }
 
