@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * waits for the connection up to its connection timeout once per call; a lock must decide both itself. Every call is
  * bounded by the operation timeout. A create or delete whose outcome is unknown
  * (timeout, connection loss) is remembered as an orphan and deleted once the same session is connected again, if the
- * node still carries our owner id; a dead session takes its orphans with it.
+ * node still carries our owner id; a dead session takes its orphans with it. On a caller's client, whose session
+ * outlives the backend, {@link #close()} does the same for whatever is left.
  *
  * <p>Thread safe. Callbacks run on the ZooKeeper event thread and never block.
  */

@@ -8,7 +8,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -66,14 +65,7 @@ public final class ZooKeeperLockManager {
 
     /** Builds ZooKeeper managers; not thread safe, {@link #build()} may be called repeatedly. */
     public static final class Builder {
-        private CuratorFramework client;
-        private String connectString;
-        private String namespace = DEFAULT_NAMESPACE;
-        private Duration sessionTimeout;
-        private Duration connectionTimeout;
-        private String authScheme;
-        private byte[] auth;
-        private List<ACL> acl;
+        private final ZooKeeperConnection connection = new ZooKeeperConnection();
         private LockSettings settings = LockSettings.defaults();
 
         private Builder() {
@@ -82,15 +74,19 @@ public final class ZooKeeperLockManager {
         /**
          * Uses the caller's started client; the caller closes it after the manager. Excludes
          * {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and {@link #authorization}.
+         * The client's own settings then decide when a lost session is noticed: Curator reports LOST only a whole
+         * session timeout after SUSPENDED by default, by which time the server may have expired the session and
+         * granted its keys to others up to 2/3 of a session timeout earlier. Build it with
+         * {@code simulatedSessionExpirationPercent(30)}, as the manager's own client is built (see the README).
          */
         public Builder client(CuratorFramework client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
+            connection.client(client);
             return this;
         }
 
         /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client. */
         public Builder connectString(String connectString) {
-            this.connectString = ZooKeeperClients.connectString(connectString);
+            connection.connectString(connectString);
             return this;
         }
 
@@ -99,19 +95,19 @@ public final class ZooKeeperLockManager {
          * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
          */
         public Builder namespace(String namespace) {
-            this.namespace = ZooKeeperClients.namespace(namespace);
+            connection.namespace(namespace);
             return this;
         }
 
         /** The session timeout the manager's own client asks for. Default: the settings' lease. */
         public Builder sessionTimeout(Duration sessionTimeout) {
-            this.sessionTimeout = ZooKeeperClients.positive(sessionTimeout, "sessionTimeout");
+            connection.sessionTimeout(sessionTimeout);
             return this;
         }
 
         /** How long the manager's own client tries to connect at first. Default: the settings' operation timeout. */
         public Builder connectionTimeout(Duration connectionTimeout) {
-            this.connectionTimeout = ZooKeeperClients.positive(connectionTimeout, "connectionTimeout");
+            connection.connectionTimeout(connectionTimeout);
             return this;
         }
 
@@ -121,10 +117,7 @@ public final class ZooKeeperLockManager {
          * must use the same identity.
          */
         public Builder authorization(String scheme, String auth) {
-            Objects.requireNonNull(scheme, "scheme must not be null");
-            Objects.requireNonNull(auth, "auth must not be null");
-            this.authScheme = scheme;
-            this.auth = auth.getBytes(StandardCharsets.UTF_8);
+            connection.authorization(scheme, auth);
             return this;
         }
 
@@ -133,7 +126,7 @@ public final class ZooKeeperLockManager {
          * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
          */
         public Builder acl(List<ACL> acl) {
-            this.acl = ZooKeeperClients.acl(acl);
+            connection.acl(acl);
             return this;
         }
 
@@ -156,28 +149,9 @@ public final class ZooKeeperLockManager {
                 throw new IllegalArgumentException("ZooKeeper locks live as long as their session and cannot expire "
                         + "after a fixed lease: renewal=false is not supported");
             }
-            ZooKeeperClients.checkClientChoice(client, connectString,
-                    sessionTimeout != null || connectionTimeout != null || authScheme != null, "manager");
-            List<ACL> nodeAcl = ZooKeeperClients.aclOrDefault(acl, authScheme);
-            String root = ZooKeeperClients.root(namespace);
-            if (client != null) {
-                return LockManagerCore.create(new ZooKeeperLockBackend(client, false, root, nodeAcl,
-                        settings.operationTimeout()), settings);
-            }
-            CuratorFramework owned = newClient();
-            try {
-                owned.start();
-                return LockManagerCore.create(new ZooKeeperLockBackend(owned, true, root, nodeAcl,
-                        settings.operationTimeout()), settings);
-            } catch (RuntimeException e) {
-                owned.close();
-                throw e;
-            }
-        }
-
-        private CuratorFramework newClient() {
-            return ZooKeeperClients.newClient(connectString, sessionTimeout != null ? sessionTimeout : settings.lease(),
-                    connectionTimeout != null ? connectionTimeout : settings.operationTimeout(), authScheme, auth);
+            LockSettings built = settings;
+            return connection.open(built, "manager", (client, ownsClient, root, acl) -> LockManagerCore.create(
+                    new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()), built));
         }
     }
 }

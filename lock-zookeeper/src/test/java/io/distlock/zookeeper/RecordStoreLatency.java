@@ -1,6 +1,7 @@
 package io.distlock.zookeeper;
 
 import io.distlock.LockSettings;
+import io.distlock.idempotency.spi.RecordStore;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
@@ -23,7 +24,7 @@ final class RecordStoreLatency {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         try (TestingServer server = ZooKeeperServers.server();
              CuratorFramework client = ZooKeeperServers.client(server.getConnectString(), Duration.ofSeconds(30));
-             ZooKeeperRecordStore store = ZooKeeperRecordStore.builder().client(client).namespace("bench")
+             RecordStore store = ZooKeeperRecordStore.builder().client(client).namespace("bench")
                      .settings(LockSettings.defaults()).sweepInterval(Duration.ZERO).build()) {
             byte[] value = new byte[200];
             Duration ttl = Duration.ofMinutes(10);

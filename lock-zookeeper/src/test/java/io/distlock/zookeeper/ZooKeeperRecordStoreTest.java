@@ -2,6 +2,7 @@ package io.distlock.zookeeper;
 
 import io.distlock.LockBackendException;
 import io.distlock.LockSettings;
+import io.distlock.idempotency.spi.RecordStore;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
@@ -85,7 +86,7 @@ class ZooKeeperRecordStoreTest {
     @Test
     void recordIsOnePersistentNodePerKeyInABucket() throws Exception {
         String ns = "layout-" + UUID.randomUUID();
-        try (ZooKeeperRecordStore store = store(ns).build()) {
+        try (RecordStore store = store(ns).build()) {
             assertThat(store.putIfAbsent("order/42 é", bytes("v"), Duration.ofMinutes(1))).isTrue();
             List<String> nodes = recordNodes(ns);
             assertThat(nodes).hasSize(1);
@@ -103,8 +104,8 @@ class ZooKeeperRecordStoreTest {
     void expiryIsJudgedOnTheEnsemblesClockPlusTheTickersElapsedTime() throws Exception {
         String ns = "clock-" + UUID.randomUUID();
         AtomicLong nanos = new AtomicLong(System.nanoTime());
-        try (ZooKeeperRecordStore writer = store(ns).build();
-             ZooKeeperRecordStore reader = store(ns).settings(SETTINGS.withTicker(nanos::get)).build()) {
+        try (RecordStore writer = store(ns).build();
+             RecordStore reader = store(ns).settings(SETTINGS.withTicker(nanos::get)).build()) {
             assertThat(writer.putIfAbsent("k", bytes("v"), Duration.ofSeconds(30))).isTrue();
             // The reader learns the ensemble's time from one write of its own, then counts on its ticker.
             assertThat(reader.get("k")).as("fresh record").isPresent();
@@ -128,8 +129,8 @@ class ZooKeeperRecordStoreTest {
     void aClientClockThatRunsAheadIsCorrectedByTheEnsemble() {
         String ns = "resync-" + UUID.randomUUID();
         AtomicLong nanos = new AtomicLong(System.nanoTime());
-        try (ZooKeeperRecordStore writer = store(ns).build();
-             ZooKeeperRecordStore reader = store(ns).settings(SETTINGS.withTicker(nanos::get)).build()) {
+        try (RecordStore writer = store(ns).build();
+             RecordStore reader = store(ns).settings(SETTINGS.withTicker(nanos::get)).build()) {
             assertThat(writer.putIfAbsent("k", bytes("v"), Duration.ofHours(1))).isTrue();
             assertThat(reader.get("k")).isPresent();
             // Two hours pass on the reader's ticker only. Its anchor is older than the resync interval, so it asks
@@ -143,7 +144,7 @@ class ZooKeeperRecordStoreTest {
     void anExpiredRecordIsReplacedByExactlyOneOfManyConcurrentWriters() throws Exception {
         String ns = "replace-" + UUID.randomUUID();
         Duration ttl = Duration.ofMillis(300);
-        List<ZooKeeperRecordStore> stores = new ArrayList<>();
+        List<RecordStore> stores = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             for (int i = 0; i < 2; i++) {
@@ -161,7 +162,7 @@ class ZooKeeperRecordStoreTest {
             CyclicBarrier start = new CyclicBarrier(8);
             List<Future<Boolean>> results = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                ZooKeeperRecordStore store = stores.get(i % 2);
+                RecordStore store = stores.get(i % 2);
                 byte[] value = bytes("new-" + i);
                 results.add(pool.submit(() -> {
                     start.await(5, TimeUnit.SECONDS);
@@ -176,14 +177,14 @@ class ZooKeeperRecordStoreTest {
             assertThat(new String(stores.get(1).get("k").orElseThrow(), StandardCharsets.UTF_8)).startsWith("new-");
         } finally {
             pool.shutdownNow();
-            stores.forEach(ZooKeeperRecordStore::close);
+            stores.forEach(RecordStore::close);
         }
     }
 
     @Test
     void valuesUpToTheLimitAreStoredWithTheLongestKeyAndLargerOnesAreRefused() {
         String ns = "size-" + UUID.randomUUID();
-        try (ZooKeeperRecordStore store = store(ns).build()) {
+        try (RecordStore store = store(ns).build()) {
             assertThat(store.maxValueBytes()).isEqualTo(ZooKeeperRecordStore.MAX_VALUE_BYTES).isEqualTo(900 * 1024);
             // 1400 UTF-8 bytes that all need escaping: the longest node name (4201 characters).
             String longestKey = "é".repeat(700);
@@ -207,7 +208,7 @@ class ZooKeeperRecordStoreTest {
 
     @Test
     void misuseIsRefusedBeforeAnyRequest() {
-        try (ZooKeeperRecordStore store = store("misuse-" + UUID.randomUUID()).build()) {
+        try (RecordStore store = store("misuse-" + UUID.randomUUID()).build()) {
             byte[] v = bytes("v");
             Duration ttl = Duration.ofMinutes(1);
             assertThatThrownBy(() -> store.get(null)).isInstanceOf(NullPointerException.class)
@@ -239,11 +240,11 @@ class ZooKeeperRecordStoreTest {
     @Test
     void aCallersClientIsSharedAndNotClosed() {
         String ns = "shared-" + UUID.randomUUID();
-        ZooKeeperRecordStore store = ZooKeeperRecordStore.builder().client(inspector).namespace(ns)
+        RecordStore store = ZooKeeperRecordStore.builder().client(inspector).namespace(ns)
                 .settings(SETTINGS).build();
         assertThat(store.putIfAbsent("k", bytes("v"), Duration.ofMinutes(1))).isTrue();
         store.close();
-        try (ZooKeeperRecordStore other = ZooKeeperRecordStore.builder().client(inspector).namespace(ns).build()) {
+        try (RecordStore other = ZooKeeperRecordStore.builder().client(inspector).namespace(ns).build()) {
             assertThat(other.get("k")).as("the caller's client still works after the store closed").isPresent();
         }
     }
@@ -251,14 +252,14 @@ class ZooKeeperRecordStoreTest {
     @Test
     void theSweepDeletesExpiredRecordsNobodyTouches() throws Exception {
         String ns = "sweep-" + UUID.randomUUID();
-        try (ZooKeeperRecordStore writer = store(ns).build()) {
+        try (RecordStore writer = store(ns).build()) {
             for (int i = 0; i < 20; i++) {
                 writer.putIfAbsent("short-" + i, bytes("v"), Duration.ofMillis(200));
             }
             writer.putIfAbsent("long", bytes("v"), Duration.ofHours(1));
             assertThat(recordNodes(ns)).hasSize(21);
             // A full pass over the 256 buckets every 2.56 s (one bucket every 10 ms, the shortest period).
-            try (ZooKeeperRecordStore sweeper = store(ns).sweepInterval(Duration.ofMillis(1)).build()) {
+            try (RecordStore sweeper = store(ns).sweepInterval(Duration.ofMillis(1)).build()) {
                 await("the sweep deletes the 20 expired records").atMost(Duration.ofSeconds(20))
                         .pollInterval(Duration.ofMillis(200))
                         .until(() -> recordNodes(ns).size() == 1);
@@ -271,7 +272,7 @@ class ZooKeeperRecordStoreTest {
     @Test
     void anOutageThrowsWithinTheOperationTimeoutAndIsNeverAnAnswer() throws Exception {
         try (TestingServer own = ZooKeeperServers.server();
-             ZooKeeperRecordStore store = ZooKeeperRecordStore.builder().connectString(own.getConnectString())
+             RecordStore store = ZooKeeperRecordStore.builder().connectString(own.getConnectString())
                      .settings(SETTINGS).sweepInterval(Duration.ZERO).build()) {
             assertThat(store.putIfAbsent("k", bytes("v"), Duration.ofMinutes(1))).isTrue();
             own.stop();
