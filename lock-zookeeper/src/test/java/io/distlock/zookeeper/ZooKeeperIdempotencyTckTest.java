@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 
+import java.time.Duration;
+
 /**
  * The idempotency kit against an in-process ZooKeeper server: the TCK's lock managers as in {@link ZooKeeperTckTest},
  * and every record store on its own client, which it builds and closes (as another replica would have it), in the
@@ -31,7 +33,9 @@ class ZooKeeperIdempotencyTckTest {
 
     private static RecordStore newStore() {
         return ZooKeeperRecordStore.builder().connectString(BACKEND.connectString()).namespace(BACKEND.namespace())
-                    .settings(BACKEND.settings()).build();
+                    // A little more than the lock fixture's 1 s: a record write is fsynced on a shared, loaded machine,
+                    // and the outage test's bound (twice the fixture's timeout plus 2 s) still holds.
+                    .settings(BACKEND.settings().withOperationTimeout(Duration.ofMillis(1500))).build();
     }
 
     @Nested
