@@ -160,7 +160,7 @@ class RedisClusterTckTest {
                     records = Redisson.create(config);
                 }
             }
-            return RedisRecordStore.builder().client(records).operationTimeout(Duration.ofSeconds(1)).build();
+            return RedisRecordStore.builder().client(records).operationTimeout(Duration.ofSeconds(2)).build();
         }
     }
 }

@@ -38,7 +38,7 @@ class RedisIdempotencyTckTest {
     }
 
     private static RecordStore newStore() {
-        return RedisRecordStore.builder().address(server.address()).operationTimeout(Duration.ofSeconds(1)).build();
+        return RedisRecordStore.builder().address(server.address()).operationTimeout(Duration.ofSeconds(2)).build();
     }
 
     @Nested

@@ -69,7 +69,7 @@ final class RedisTckBackend implements TckBackend {
     @Override
     public LockSettings settings() {
         // Short enough to keep the outage tests quick, long enough for a loaded 2-core machine.
-        return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1));
+        return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(2));
     }
 
     @Override
