@@ -131,8 +131,12 @@ public final class LockManagerCore implements LockManager {
         long deadline = ticker.nanoTime() + KeyRules.saturatedNanos(wait);
         String backendKey = backendKey(key);
         Waiter waiter = new Waiter();
-        Set<Waiter> keyWaiters = waiters.computeIfAbsent(backendKey, k -> ConcurrentHashMap.newKeySet());
-        keyWaiters.add(waiter);
+        // Added and removed inside compute(): a set emptied and dropped by a leaving waiter must never take a new one.
+        waiters.compute(backendKey, (k, set) -> {
+            Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
+            keyWaiters.add(waiter);
+            return keyWaiters;
+        });
         LockBackend.Subscription subscription = null;
         try {
             while (true) {
@@ -182,10 +186,10 @@ public final class LockManagerCore implements LockManager {
                 waiter.await(Math.min(remaining, recheck));
             }
         } finally {
-            keyWaiters.remove(waiter);
-            if (keyWaiters.isEmpty()) {
-                waiters.remove(backendKey, keyWaiters);
-            }
+            waiters.computeIfPresent(backendKey, (k, set) -> {
+                set.remove(waiter);
+                return set.isEmpty() ? null : set;
+            });
             if (subscription != null) {
                 closeQuietly(subscription, key);
             }
