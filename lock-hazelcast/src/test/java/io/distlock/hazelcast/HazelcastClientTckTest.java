@@ -1,19 +1,10 @@
 package io.distlock.hazelcast;
 
-import io.distlock.tck.ExclusionTck;
-import io.distlock.tck.FailFastTck;
 import io.distlock.idempotency.spi.RecordStore;
-import io.distlock.tck.FencingTck;
 import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.RecordStoreTck;
-import io.distlock.tck.KeyTck;
-import io.distlock.tck.LeaseTck;
-import io.distlock.tck.ManagerLifecycleTck;
-import io.distlock.tck.MissionTck;
-import io.distlock.tck.OutageTck;
-import io.distlock.tck.ReleaseTck;
+import io.distlock.tck.LockManagerTck;
 import io.distlock.tck.TckBackend;
-import io.distlock.tck.WaitingTck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -24,7 +15,7 @@ import org.junit.jupiter.api.Nested;
  * cluster, as replicas of a service that talk to a separate Hazelcast cluster do.
  */
 @DisplayName("TCK: hazelcast, clients of a two-member cluster")
-class HazelcastClientTckTest {
+class HazelcastClientTckTest extends LockManagerTck {
 
     /** The records of the idempotency kit, apart from the lock map (which the kit's loss fault clears). */
     private static final String RECORDS = "distlock.tck.records";
@@ -45,86 +36,6 @@ class HazelcastClientTckTest {
     static void stopCluster() {
         if (cluster != null) {
             cluster.close();
-        }
-    }
-
-    @Nested
-    class Mission extends MissionTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Exclusion extends ExclusionTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class FailFast extends FailFastTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Release extends ReleaseTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Waiting extends WaitingTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Lease extends LeaseTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Fencing extends FencingTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Keys extends KeyTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Outage extends OutageTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class ManagerLifecycle extends ManagerLifecycleTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
         }
     }
 
@@ -158,5 +69,10 @@ class HazelcastClientTckTest {
         protected RecordStore createStore() {
             return newStore();
         }
+    }
+
+    @Override
+    protected TckBackend backend() {
+        return fixture;
     }
 }

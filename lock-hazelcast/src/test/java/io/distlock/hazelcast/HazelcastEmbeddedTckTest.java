@@ -1,19 +1,10 @@
 package io.distlock.hazelcast;
 
-import io.distlock.tck.ExclusionTck;
-import io.distlock.tck.FailFastTck;
 import io.distlock.idempotency.spi.RecordStore;
-import io.distlock.tck.FencingTck;
 import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.RecordStoreTck;
-import io.distlock.tck.KeyTck;
-import io.distlock.tck.LeaseTck;
-import io.distlock.tck.ManagerLifecycleTck;
-import io.distlock.tck.MissionTck;
-import io.distlock.tck.OutageTck;
-import io.distlock.tck.ReleaseTck;
+import io.distlock.tck.LockManagerTck;
 import io.distlock.tck.TckBackend;
-import io.distlock.tck.WaitingTck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -24,7 +15,7 @@ import org.junit.jupiter.api.Nested;
  * store) uses the member directly, as a service that embeds Hazelcast does.
  */
 @DisplayName("TCK: hazelcast, embedded single member")
-class HazelcastEmbeddedTckTest {
+class HazelcastEmbeddedTckTest extends LockManagerTck {
 
     /** The records of the idempotency kit, apart from the lock map (which the kit's loss fault clears). */
     private static final String RECORDS = "distlock.tck.records";
@@ -44,86 +35,6 @@ class HazelcastEmbeddedTckTest {
     static void stopMember() {
         if (cluster != null) {
             cluster.close();
-        }
-    }
-
-    @Nested
-    class Mission extends MissionTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Exclusion extends ExclusionTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class FailFast extends FailFastTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Release extends ReleaseTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Waiting extends WaitingTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Lease extends LeaseTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Fencing extends FencingTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Keys extends KeyTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class Outage extends OutageTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
-        }
-    }
-
-    @Nested
-    class ManagerLifecycle extends ManagerLifecycleTck {
-        @Override
-        protected TckBackend backend() {
-            return fixture;
         }
     }
 
@@ -156,5 +67,10 @@ class HazelcastEmbeddedTckTest {
         protected RecordStore createStore() {
             return newStore();
         }
+    }
+
+    @Override
+    protected TckBackend backend() {
+        return fixture;
     }
 }

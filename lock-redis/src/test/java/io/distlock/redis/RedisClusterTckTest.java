@@ -1,19 +1,10 @@
 package io.distlock.redis;
 
 import io.distlock.LockManagers;
-import io.distlock.tck.ExclusionTck;
-import io.distlock.tck.FailFastTck;
 import io.distlock.idempotency.spi.RecordStore;
-import io.distlock.tck.FencingTck;
 import io.distlock.tck.IdempotencyTck;
-import io.distlock.tck.KeyTck;
-import io.distlock.tck.LeaseTck;
-import io.distlock.tck.ManagerLifecycleTck;
-import io.distlock.tck.MissionTck;
-import io.distlock.tck.OutageTck;
-import io.distlock.tck.ReleaseTck;
+import io.distlock.tck.LockManagerTck;
 import io.distlock.tck.TckBackend;
-import io.distlock.tck.WaitingTck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -34,7 +25,7 @@ import java.util.Arrays;
  * {@link RedisRecordStore}s on the same cluster.
  */
 @DisplayName("TCK: redis-cluster:// (3 masters)")
-class RedisClusterTckTest {
+class RedisClusterTckTest extends LockManagerTck {
 
     private static RedisCluster cluster;
     private static TckBackend backend;
@@ -56,86 +47,6 @@ class RedisClusterTckTest {
         }
         if (cluster != null) {
             cluster.close();
-        }
-    }
-
-    @Nested
-    class Mission extends MissionTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Exclusion extends ExclusionTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Fencing extends FencingTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Keys extends KeyTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Waiting extends WaitingTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Outage extends OutageTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class FailFast extends FailFastTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Release extends ReleaseTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class Lease extends LeaseTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
-        }
-    }
-
-    @Nested
-    class ManagerLifecycle extends ManagerLifecycleTck {
-        @Override
-        protected TckBackend backend() {
-            return backend;
         }
     }
 
@@ -162,5 +73,10 @@ class RedisClusterTckTest {
             }
             return RedisRecordStore.builder().client(records).operationTimeout(Duration.ofSeconds(2)).build();
         }
+    }
+
+    @Override
+    protected TckBackend backend() {
+        return backend;
     }
 }
