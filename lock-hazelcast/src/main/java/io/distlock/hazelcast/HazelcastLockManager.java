@@ -7,8 +7,6 @@ import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -58,12 +56,7 @@ public final class HazelcastLockManager {
      * from addresses. Not thread safe; {@link #build()} may be called repeatedly.
      */
     public static final class Builder {
-        private HazelcastInstance instance;
-        private final List<String> addresses = new ArrayList<>();
-        private String clusterName;
-        private String username;
-        private String password;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final HazelcastConnection connection = new HazelcastConnection();
         private String mapName = DEFAULT_MAP_NAME;
         private Duration tokenRetention = DEFAULT_TOKEN_RETENTION;
         private LockSettings settings = LockSettings.defaults();
@@ -76,7 +69,7 @@ public final class HazelcastLockManager {
          * client settings ({@link #addresses}, {@link #clusterName}, {@link #credentials}).
          */
         public Builder instance(HazelcastInstance instance) {
-            this.instance = Objects.requireNonNull(instance, "instance must not be null");
+            connection.instance(instance);
             return this;
         }
 
@@ -85,24 +78,13 @@ public final class HazelcastLockManager {
          * Adds to earlier addresses.
          */
         public Builder addresses(String... addresses) {
-            Objects.requireNonNull(addresses, "addresses must not be null");
-            for (String address : addresses) {
-                Objects.requireNonNull(address, "an address must not be null");
-                if (address.isBlank()) {
-                    throw new IllegalArgumentException("a hazelcast member address must not be blank");
-                }
-                this.addresses.add(address.trim());
-            }
+            connection.addresses(addresses);
             return this;
         }
 
         /** The cluster name the created client joins; default {@code dev}, as Hazelcast's. */
         public Builder clusterName(String clusterName) {
-            Objects.requireNonNull(clusterName, "clusterName must not be null");
-            if (clusterName.isBlank()) {
-                throw new IllegalArgumentException("hazelcast cluster name must not be blank");
-            }
-            this.clusterName = clusterName;
+            connection.clusterName(clusterName);
             return this;
         }
 
@@ -111,18 +93,13 @@ public final class HazelcastLockManager {
          * community member rejects a client that sends credentials.
          */
         public Builder credentials(String username, String password) {
-            this.username = Objects.requireNonNull(username, "username must not be null");
-            this.password = Objects.requireNonNull(password, "password must not be null");
+            connection.credentials(username, password);
             return this;
         }
 
         /** How long {@link #build()} waits for the created client's first connection; default 10 seconds. */
         public Builder connectTimeout(Duration connectTimeout) {
-            Objects.requireNonNull(connectTimeout, "connectTimeout must not be null");
-            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
-            }
-            this.connectTimeout = connectTimeout;
+            connection.connectTimeout(connectTimeout);
             return this;
         }
 
@@ -166,28 +143,9 @@ public final class HazelcastLockManager {
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public LockManager build() {
-            boolean clientSettings = !addresses.isEmpty() || clusterName != null || username != null;
-            if (instance != null && clientSettings) {
-                throw new IllegalStateException("give the hazelcast lock manager either instance(..) or client "
-                        + "settings (addresses, clusterName, credentials), not both");
-            }
-            if (instance == null && addresses.isEmpty()) {
-                throw new IllegalStateException("the hazelcast lock manager needs instance(..) or addresses(..)");
-            }
-            if (instance != null) {
-                return LockManagerCore.create(new HazelcastLockBackend(instance, false, mapName,
-                        settings.operationTimeout(), tokenRetention), settings);
-            }
-            HazelcastInstance client = OwnedClient.connect(List.copyOf(addresses),
-                    clusterName == null ? "dev" : clusterName, username, password, connectTimeout,
-                    settings.operationTimeout());
-            try {
-                return LockManagerCore.create(new HazelcastLockBackend(client, true, mapName,
-                        settings.operationTimeout(), tokenRetention), settings);
-            } catch (RuntimeException e) {
-                client.shutdown();
-                throw e;
-            }
+            return connection.open("lock manager", settings.operationTimeout(),
+                    (instance, ownsInstance, cluster) -> LockManagerCore.create(new HazelcastLockBackend(instance,
+                            ownsInstance, mapName, settings.operationTimeout(), tokenRetention), settings));
         }
     }
 }

@@ -6,8 +6,6 @@ import io.distlock.LockSettings;
 import io.distlock.idempotency.spi.RecordStore;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -65,12 +63,7 @@ public final class HazelcastRecordStore {
      * Not thread safe; {@link #build()} may be called repeatedly.
      */
     public static final class Builder {
-        private HazelcastInstance instance;
-        private final List<String> addresses = new ArrayList<>();
-        private String clusterName;
-        private String username;
-        private String password;
-        private Duration connectTimeout = Duration.ofSeconds(10);
+        private final HazelcastConnection connection = new HazelcastConnection();
         private Duration operationTimeout = LockSettings.DEFAULT_OPERATION_TIMEOUT;
         private String mapName = DEFAULT_MAP_NAME;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
@@ -80,47 +73,31 @@ public final class HazelcastRecordStore {
 
         /** Uses the caller's member or client, which the caller shuts down after the store. */
         public Builder instance(HazelcastInstance instance) {
-            this.instance = Objects.requireNonNull(instance, "instance must not be null");
+            connection.instance(instance);
             return this;
         }
 
         /** The {@code host:port} addresses of some members, for a client the store creates. Adds to earlier ones. */
         public Builder addresses(String... addresses) {
-            Objects.requireNonNull(addresses, "addresses must not be null");
-            for (String address : addresses) {
-                Objects.requireNonNull(address, "an address must not be null");
-                if (address.isBlank()) {
-                    throw new IllegalArgumentException("a hazelcast member address must not be blank");
-                }
-                this.addresses.add(address.trim());
-            }
+            connection.addresses(addresses);
             return this;
         }
 
         /** The cluster name the created client joins; default {@code dev}, as Hazelcast's. */
         public Builder clusterName(String clusterName) {
-            Objects.requireNonNull(clusterName, "clusterName must not be null");
-            if (clusterName.isBlank()) {
-                throw new IllegalArgumentException("hazelcast cluster name must not be blank");
-            }
-            this.clusterName = clusterName;
+            connection.clusterName(clusterName);
             return this;
         }
 
         /** User name and password for the created client; only for clusters with security enabled (Enterprise). */
         public Builder credentials(String username, String password) {
-            this.username = Objects.requireNonNull(username, "username must not be null");
-            this.password = Objects.requireNonNull(password, "password must not be null");
+            connection.credentials(username, password);
             return this;
         }
 
         /** How long {@link #build()} waits for the created client's first connection; default 10 seconds. */
         public Builder connectTimeout(Duration connectTimeout) {
-            Objects.requireNonNull(connectTimeout, "connectTimeout must not be null");
-            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new IllegalArgumentException("connectTimeout must be positive, got " + connectTimeout);
-            }
-            this.connectTimeout = connectTimeout;
+            connection.connectTimeout(connectTimeout);
             return this;
         }
 
@@ -170,28 +147,10 @@ public final class HazelcastRecordStore {
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public RecordStore build() {
-            boolean clientSettings = !addresses.isEmpty() || clusterName != null || username != null;
-            if (instance != null && clientSettings) {
-                throw new IllegalStateException("give the hazelcast record store either instance(..) or client "
-                        + "settings (addresses, clusterName, credentials), not both");
-            }
-            if (instance == null && addresses.isEmpty()) {
-                throw new IllegalStateException("the hazelcast record store needs instance(..) or addresses(..)");
-            }
-            if (instance != null) {
-                return new HazelcastRecords(instance, false, "hazelcast:" + mapName, mapName, maxValueBytes,
-                        operationTimeout);
-            }
-            String cluster = clusterName == null ? "dev" : clusterName;
-            HazelcastInstance client = OwnedClient.connect(List.copyOf(addresses), cluster, username, password,
-                    connectTimeout, operationTimeout);
-            try {
-                return new HazelcastRecords(client, true, "hazelcast:" + mapName + "@" + cluster, mapName,
-                        maxValueBytes, operationTimeout);
-            } catch (RuntimeException e) {
-                client.shutdown();
-                throw e;
-            }
+            return connection.open("record store", operationTimeout,
+                    (instance, ownsInstance, cluster) -> new HazelcastRecords(instance, ownsInstance,
+                            "hazelcast:" + mapName + (cluster == null ? "" : "@" + cluster), mapName, maxValueBytes,
+                            operationTimeout));
         }
     }
 }
