@@ -110,7 +110,10 @@ public interface LockBackend extends AutoCloseable {
             try {
                 results.add(renew(renewal.key(), renewal.owner(), lease) ? RenewalResult.renewed()
                         : RenewalResult.notOwner());
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                // One key's failure, even an Error, must not fail the renewal of the others.
                 results.add(RenewalResult.failed(e));
             }
         }

@@ -49,7 +49,8 @@ class LocalLeaseTest {
     void lostLocksAreReportedWithTheReason() {
         String table = "loss-" + UUID.randomUUID();
         LocalFaults faults = new LocalFaults();
-        LockSettings renewing = LockSettings.defaults().withLease(Duration.ofMillis(90));
+        LockSettings renewing = LockSettings.defaults().withLease(Duration.ofMillis(90))
+                .withOperationTimeout(Duration.ofMillis(30));
         try (LockManager a = LocalLockManager.builder().name(table).settings(renewing).faults(faults).build()) {
             LockHandle held = a.tryLock("k").orElseThrow();
             faults.loseAllLocks();
