@@ -70,7 +70,7 @@ public abstract class ManagerLifecycleTck extends AbstractTck {
             });
             waiter.start();
             assertThat(started.await(soon().toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-            awaitParked(waiter, thrown::get);
+            awaitWaiting(waiter, thrown::get);
             waiting.close();
             waiter.join(soon().toMillis());
             assertThat(waiter.isAlive()).as(clause("11.3", "a waiter on %s kept waiting after close", key)).isFalse();
