@@ -165,12 +165,18 @@ public final class LockManagerCore implements LockManager {
         Objects.requireNonNull(settings, "settings must not be null");
         Duration interval = settings.lease().dividedBy(3);
         if (settings.renewal() && settings.operationTimeout().compareTo(interval) > 0) {
-            throw new IllegalArgumentException("operation timeout " + settings.operationTimeout() + " is longer than "
-                    + "the renewal interval " + interval + " (a third of the lease " + settings.lease() + "): a "
-                    + "renewal that takes its whole timeout would confirm the lock after its lease ended; use a "
-                    + "timeout of at most " + interval + " or a lease of at least "
-                    + settings.operationTimeout().multipliedBy(3));
+            throw new IllegalArgumentException("operation timeout " + readable(settings.operationTimeout())
+                    + " is longer than the renewal interval " + readable(interval) + " (a third of the lease "
+                    + readable(settings.lease()) + "): a renewal that takes its whole timeout would confirm the lock "
+                    + "after its lease ended; use a timeout of at most " + readable(interval) + " or a lease of at "
+                    + "least " + readable(settings.operationTimeout().multipliedBy(3)));
         }
+    }
+
+    /** A duration as the lock URIs write it: {@code 3s}, {@code 333ms}. */
+    private static String readable(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
     private static void closeRejected(LockBackend backend, RuntimeException reason) {

@@ -214,7 +214,7 @@ class CoreRobustnessTest {
         LockSettings broken = LockSettings.defaults().withLease(Duration.ofSeconds(1))
                 .withOperationTimeout(Duration.ofSeconds(3));
         assertThatThrownBy(() -> LockManagerCore.create(backend, broken)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("PT3S").hasMessageContaining("PT1S");
+                .hasMessageContaining("timeout 3s").hasMessageContaining("lease 1s");
         // Fixed-lease mode renews nothing, so there is nothing to break.
         LockManagerCore.create(backend, broken.withRenewal(false)).close();
     }

@@ -7,17 +7,22 @@ import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every TCK class shares: the backend under test, managers that are closed after each test, per-test random
- * keys, skipping with a reason, and messages that name the clause, the backend and what was observed.
+ * keys, skipping with a reason, and messages that name the clause, the backend and what was observed. Every test is
+ * bounded: a backend call that hangs fails the test (after three minutes at most, on a thread of its own, so even a
+ * call that ignores interrupts cannot hang the build); tests that expect an answer in time bound it themselves.
  */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class AbstractTck {
 
     private final List<LockManager> managers = new CopyOnWriteArrayList<>();

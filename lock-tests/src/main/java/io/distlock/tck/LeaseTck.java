@@ -5,6 +5,7 @@ import io.distlock.LockLoss;
 import io.distlock.LockManager;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -41,6 +42,7 @@ public abstract class LeaseTck extends AbstractTck {
     }
 
     @Test
+    @Tag(STOCHASTIC)
     @DisplayName("clause 5.2, 6.1: without renewal the key frees within one lease, and the old handle reports it lost")
     void fixedLeaseExpires() {
         assumeCapability(TckBackend.Capability.FIXED_LEASE);
@@ -129,6 +131,7 @@ public abstract class LeaseTck extends AbstractTck {
     }
 
     @Test
+    @Tag(STOCHASTIC)
     @DisplayName("clause 6.2: a lock deleted by someone else is reported lost within about one lease, never silently")
     void foreignDeleteIsReportedLost() {
         TckBackend.Faults faults = faults();

@@ -87,6 +87,7 @@ public abstract class WaitingTck extends AbstractTck {
     }
 
     @Test
+    @Tag(STOCHASTIC)
     @DisplayName("clause 8.3: a bounded wait on a key that stays held gives up within the wait plus a margin")
     void waitGivesUpOnTime() throws Exception {
         LockManager holderManager = newManager();

@@ -59,7 +59,8 @@ class TckFailsBrokenBackendsTest {
     @Test
     @DisplayName("clause 4.3's foreign-delete test fails a backend whose release ignores the owner")
     void foreignDeleteCatchesOwnerlessRelease() {
-        assertCaught(Bug.RELEASE_IGNORES_OWNER, BrokenRelease.class, "staleCloseAfterForeignDeleteKeepsNextHoldersLock");
+        assertCaught(Bug.RELEASE_IGNORES_OWNER, BrokenRelease.class,
+                "staleCloseAfterForeignDeleteKeepsNextHoldersLock");
     }
 
     @Test
