@@ -231,6 +231,21 @@ class CoreRobustnessTest {
     }
 
     @Test
+    void aFrozenTickerCannotKeepALockHeldThatTheStoreCouldNotRenew() {
+        ScriptedBackend backend = new ScriptedBackend();
+        backend.onRenew = key -> new LockBackendException("unreachable");
+        AtomicLong frozen = new AtomicLong(42);
+        try (LockManager manager = LockManagerCore.create(backend, FAST.withTicker(frozen::get))) {
+            LockHandle handle = manager.tryLock("k").orElseThrow();
+            // The store's lease ran out on its own clock: isHeld() follows it although the ticker never moved.
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !handle.isHeld());
+            LockLoss loss = Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> handle.lost().toCompletableFuture().getNow(null), l -> l != null);
+            assertThat(loss.reason()).isEqualTo(LockLoss.Reason.BACKEND_UNREACHABLE);
+        }
+    }
+
+    @Test
     void anAmbiguousAcquisitionIsReleasedLater() {
         ScriptedBackend backend = new ScriptedBackend();
         backend.onAcquire = key -> "ghost";
