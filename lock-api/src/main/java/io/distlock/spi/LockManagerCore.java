@@ -68,6 +68,11 @@ public final class LockManagerCore implements LockManager {
     /** First and longest pause between compensating releases of one ambiguous acquisition. */
     private static final long FIRST_COMPENSATION_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_COMPENSATION_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Beyond this many pending compensations (a long outage under heavy traffic) further failed attempts are left to
+     * their leases, as before compensation existed, so memory stays bounded.
+     */
+    private static final int MAX_PENDING_COMPENSATIONS = 10_000;
     private static final int RENEWAL_THREADS = 2;
 
     private final LockBackend backend;
@@ -626,12 +631,20 @@ public final class LockManagerCore implements LockManager {
     }
 
     /**
-     * Releases {@code owner}'s lock of {@code backendKey} from the clean-up thread, with back-off from 100 ms to 1 s,
-     * until it was released or a lease (plus a timeout for the request in flight) has passed. Never blocks.
+     * Releases {@code owner}'s lock of {@code backendKey} from the clean-up thread until it was released or a lease
+     * (plus a timeout for the request in flight) has passed. Never blocks. While the store does not answer, tries
+     * again at 100 ms doubling up to 1 s, so the key frees within about a second of the store answering again; once
+     * the store answered "not held" (the failed request was never run, or not yet: a client may still retry it), the
+     * pause keeps doubling without that cap, so a recovered store sees a few calls per owner, not one a second.
      */
     private void compensate(String key, String backendKey, String owner) {
         try {
             long now = System.nanoTime();
+            if (compensations.size() >= MAX_PENDING_COMPENSATIONS) {
+                log.debug("not releasing a possibly granted lock '{}' later: {} releases pending already; it frees "
+                        + "when its lease ends", key, MAX_PENDING_COMPENSATIONS);
+                return;
+            }
             compensations.putIfAbsent(owner, new Compensation(key, backendKey, owner,
                     now + leaseNanos + timeoutNanos, now + FIRST_COMPENSATION_NANOS));
             scheduleCompensation(FIRST_COMPENSATION_NANOS);
@@ -677,6 +690,7 @@ public final class LockManagerCore implements LockManager {
                     continue;
                 }
                 if (!failed && now - c.next >= 0) {
+                    boolean answered = false;
                     try {
                         if (backend.release(c.backendKey, c.owner)) {
                             log.info("released lock '{}' on {}, which the store granted to an acquisition that had "
@@ -684,6 +698,7 @@ public final class LockManagerCore implements LockManager {
                             pending.remove();
                             continue;
                         }
+                        answered = true;
                     } catch (VirtualMachineError e) {
                         throw e;
                     } catch (Throwable e) {
@@ -691,7 +706,7 @@ public final class LockManagerCore implements LockManager {
                         log.debug("compensating release of '{}' failed; retrying", c.key, e);
                     }
                     now = System.nanoTime();
-                    c.pause = Math.min(c.pause * 2, MAX_COMPENSATION_NANOS);
+                    c.pause = answered ? c.pause * 2 : Math.min(c.pause * 2, MAX_COMPENSATION_NANOS);
                     c.next = now + c.pause;
                 }
                 soonest = Math.min(soonest, Math.max(0, c.next - now));
