@@ -1,0 +1,178 @@
+package io.distlock.spring;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code distlock.*} properties. Unset lock settings keep the library's defaults ({@code LockSettings}); with
+ * {@code distlock.uri} they become the URI's query parameters, and setting one both ways is a start-up error.
+ */
+@ConfigurationProperties("distlock")
+public class DistlockProperties {
+
+    /**
+     * The backend as a lock URI, e.g. {@code redis://localhost:6379}, {@code zookeeper://localhost:2181},
+     * {@code hazelcast://localhost:5701} or {@code local://orders}. Takes precedence over client beans of the
+     * application. The manager made from it owns and closes its client.
+     */
+    private URI uri;
+
+    /** How long a lock outlives its last renewal; a holder that dies frees its keys within one lease. Default 30s. */
+    private Duration lease;
+
+    /** Whether held locks are renewed in the background (about every third of the lease). Default true. */
+    private Boolean renewal;
+
+    /** The longest one backend call may take before it fails with LockBackendException. Default 3s. */
+    private Duration operationTimeout;
+
+    /**
+     * Put before every lock key and record key, so that applications sharing a backend keep apart. Default
+     * "${spring.application.name}:" when the application has a name, else none.
+     */
+    private String keyPrefix;
+
+    private final Idempotency idempotency = new Idempotency();
+
+    private final Web web = new Web();
+
+    public URI getUri() {
+        return uri;
+    }
+
+    public void setUri(URI uri) {
+        this.uri = uri;
+    }
+
+    public Duration getLease() {
+        return lease;
+    }
+
+    public void setLease(Duration lease) {
+        this.lease = lease;
+    }
+
+    public Boolean getRenewal() {
+        return renewal;
+    }
+
+    public void setRenewal(Boolean renewal) {
+        this.renewal = renewal;
+    }
+
+    public Duration getOperationTimeout() {
+        return operationTimeout;
+    }
+
+    public void setOperationTimeout(Duration operationTimeout) {
+        this.operationTimeout = operationTimeout;
+    }
+
+    public String getKeyPrefix() {
+        return keyPrefix;
+    }
+
+    public void setKeyPrefix(String keyPrefix) {
+        this.keyPrefix = keyPrefix;
+    }
+
+    public Idempotency getIdempotency() {
+        return idempotency;
+    }
+
+    public Web getWeb() {
+        return web;
+    }
+
+    /** {@code distlock.idempotency.*}: the {@code @Idempotent} controller methods and the IdempotencyKeys bean. */
+    public static class Idempotency {
+
+        /** How long a completed request's response is replayed to retries with the same key. Default 24h. */
+        private Duration ttl = Duration.ofHours(24);
+
+        /**
+         * The largest response (body and replayed headers, encoded) that is stored for replay. A larger one is not
+         * stored and the request fails with 500, so that a retry is never answered by running the request again
+         * without anybody noticing. Default 512 KiB.
+         */
+        private int maxResponseBytes = 512 * 1024;
+
+        /**
+         * Whether 5xx responses are stored and replayed. Default false: a server error is usually transient, and
+         * its retry should run the request again.
+         */
+        private boolean storeServerErrors;
+
+        /**
+         * Response headers stored and replayed besides Content-Type. Names are case-insensitive. Headers that
+         * describe one exchange (Date, Set-Cookie, Transfer-Encoding...) are deliberately not in the default list.
+         */
+        private List<String> replayedHeaders = new ArrayList<>(List.of("Location", "ETag", "Last-Modified",
+                "Content-Location", "Content-Language", "Cache-Control", "Link"));
+
+        public Duration getTtl() {
+            return ttl;
+        }
+
+        public void setTtl(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        public int getMaxResponseBytes() {
+            return maxResponseBytes;
+        }
+
+        public void setMaxResponseBytes(int maxResponseBytes) {
+            this.maxResponseBytes = maxResponseBytes;
+        }
+
+        public boolean isStoreServerErrors() {
+            return storeServerErrors;
+        }
+
+        public void setStoreServerErrors(boolean storeServerErrors) {
+            this.storeServerErrors = storeServerErrors;
+        }
+
+        public List<String> getReplayedHeaders() {
+            return replayedHeaders;
+        }
+
+        public void setReplayedHeaders(List<String> replayedHeaders) {
+            this.replayedHeaders = replayedHeaders;
+        }
+    }
+
+    /** {@code distlock.web.*}: how lock errors become HTTP responses. */
+    public static class Web {
+
+        /**
+         * Whether LockNotAcquiredException becomes 409 and LockBackendException 503 (application/problem+json)
+         * when no handler of the application handled them. Default true.
+         */
+        private boolean problemDetails = true;
+
+        /** The Retry-After of a 503 for a backend outage, rounded up to whole seconds. Default 5s. */
+        private Duration retryAfter = Duration.ofSeconds(5);
+
+        public boolean isProblemDetails() {
+            return problemDetails;
+        }
+
+        public void setProblemDetails(boolean problemDetails) {
+            this.problemDetails = problemDetails;
+        }
+
+        public Duration getRetryAfter() {
+            return retryAfter;
+        }
+
+        public void setRetryAfter(Duration retryAfter) {
+            this.retryAfter = retryAfter;
+        }
+    }
+}
