@@ -27,6 +27,7 @@ public class SampleApplication {
         Config config = new Config().setClusterName("distlock-sample");
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.wait.seconds.before.join", "0");
         config.setProperty("hazelcast.local.localAddress", "127.0.0.1");
         config.getJetConfig().setEnabled(false);
         config.getNetworkConfig().setPort(5701).setPortAutoIncrement(true);
@@ -34,7 +35,8 @@ public class SampleApplication {
         JoinConfig join = config.getNetworkConfig().getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:5701-5703");
+        join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:5701").addMember("127.0.0.1:5702")
+                .addMember("127.0.0.1:5703");
         return Hazelcast.newHazelcastInstance(config);
     }
 }
