@@ -7,6 +7,7 @@ import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
+import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,7 +28,10 @@ final class DistributedLockMethodCheck implements BeanPostProcessor {
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) throws BeansException {
         Class<?> type = ClassUtils.getUserClass(bean);
-        if (!AnnotationUtils.isCandidateClass(type, DistributedLock.class) || checked.containsKey(type)) {
+        // A JDK proxy made by a factory (a repository, an HTTP client interface) has only final methods; its
+        // interface methods are intercepted through the proxy's interfaces, so there is nothing to check here.
+        if (Proxy.isProxyClass(type) || !AnnotationUtils.isCandidateClass(type, DistributedLock.class)
+                || checked.containsKey(type)) {
             return bean;
         }
         try {
