@@ -40,50 +40,62 @@ public class DistlockProperties {
 
     private final Web web = new Web();
 
+    /** @return {@code distlock.uri}, or null where unset means the default */
     public URI getUri() {
         return uri;
     }
 
+    /** @param uri {@code distlock.uri} */
     public void setUri(URI uri) {
         this.uri = uri;
     }
 
+    /** @return {@code distlock.lease}, or null where unset means the default */
     public Duration getLease() {
         return lease;
     }
 
+    /** @param lease {@code distlock.lease} */
     public void setLease(Duration lease) {
         this.lease = lease;
     }
 
+    /** @return {@code distlock.renewal}, or null where unset means the default */
     public Boolean getRenewal() {
         return renewal;
     }
 
+    /** @param renewal {@code distlock.renewal} */
     public void setRenewal(Boolean renewal) {
         this.renewal = renewal;
     }
 
+    /** @return {@code distlock.operation-timeout}, or null where unset means the default */
     public Duration getOperationTimeout() {
         return operationTimeout;
     }
 
+    /** @param operationTimeout {@code distlock.operation-timeout} */
     public void setOperationTimeout(Duration operationTimeout) {
         this.operationTimeout = operationTimeout;
     }
 
+    /** @return {@code distlock.key-prefix}, or null where unset means the default */
     public String getKeyPrefix() {
         return keyPrefix;
     }
 
+    /** @param keyPrefix {@code distlock.key-prefix} */
     public void setKeyPrefix(String keyPrefix) {
         this.keyPrefix = keyPrefix;
     }
 
+    /** @return the {@code distlock.idempotency.*} properties */
     public Idempotency getIdempotency() {
         return idempotency;
     }
 
+    /** @return the {@code distlock.web.*} properties */
     public Web getWeb() {
         return web;
     }
@@ -114,34 +126,42 @@ public class DistlockProperties {
         private List<String> replayedHeaders = new ArrayList<>(List.of("Location", "ETag", "Last-Modified",
                 "Content-Location", "Content-Language", "Cache-Control", "Link"));
 
+        /** @return {@code distlock.idempotency.ttl} */
         public Duration getTtl() {
             return ttl;
         }
 
+        /** @param ttl {@code distlock.idempotency.ttl} */
         public void setTtl(Duration ttl) {
             this.ttl = ttl;
         }
 
+        /** @return {@code distlock.idempotency.max-response-bytes} */
         public int getMaxResponseBytes() {
             return maxResponseBytes;
         }
 
+        /** @param maxResponseBytes {@code distlock.idempotency.max-response-bytes} */
         public void setMaxResponseBytes(int maxResponseBytes) {
             this.maxResponseBytes = maxResponseBytes;
         }
 
+        /** @return {@code distlock.idempotency.store-server-errors} */
         public boolean isStoreServerErrors() {
             return storeServerErrors;
         }
 
+        /** @param storeServerErrors {@code distlock.idempotency.store-server-errors} */
         public void setStoreServerErrors(boolean storeServerErrors) {
             this.storeServerErrors = storeServerErrors;
         }
 
+        /** @return {@code distlock.idempotency.replayed-headers} */
         public List<String> getReplayedHeaders() {
             return replayedHeaders;
         }
 
+        /** @param replayedHeaders {@code distlock.idempotency.replayed-headers} */
         public void setReplayedHeaders(List<String> replayedHeaders) {
             this.replayedHeaders = replayedHeaders;
         }
@@ -159,18 +179,22 @@ public class DistlockProperties {
         /** The Retry-After of a 503 for a backend outage, rounded up to whole seconds. Default 5s. */
         private Duration retryAfter = Duration.ofSeconds(5);
 
+        /** @return {@code distlock.web.problem-details} */
         public boolean isProblemDetails() {
             return problemDetails;
         }
 
+        /** @param problemDetails {@code distlock.web.problem-details} */
         public void setProblemDetails(boolean problemDetails) {
             this.problemDetails = problemDetails;
         }
 
+        /** @return {@code distlock.web.retry-after} */
         public Duration getRetryAfter() {
             return retryAfter;
         }
 
+        /** @param retryAfter {@code distlock.web.retry-after} */
         public void setRetryAfter(Duration retryAfter) {
             this.retryAfter = retryAfter;
         }
