@@ -90,11 +90,7 @@ public class DistlockAutoConfiguration {
         if (properties.getOperationTimeout() != null) {
             settings = settings.withOperationTimeout(properties.getOperationTimeout());
         }
-        String prefix = properties.getKeyPrefix();
-        if (prefix == null) {
-            String name = environment.getProperty("spring.application.name");
-            prefix = name == null || name.isBlank() ? "" : name + ":";
-        }
-        return settings.withKeyPrefix(prefix);
+        return settings.withKeyPrefix(properties.effectiveKeyPrefix(
+                environment.getProperty("spring.application.name")));
     }
 }

@@ -90,6 +90,19 @@ public class DistlockProperties {
         this.keyPrefix = keyPrefix;
     }
 
+    /**
+     * The key prefix in effect: {@link #getKeyPrefix()} if set, else the application's name and a colon, else none.
+     *
+     * @param applicationName {@code spring.application.name}, or null
+     * @return the prefix, possibly empty
+     */
+    public String effectiveKeyPrefix(String applicationName) {
+        if (keyPrefix != null) {
+            return keyPrefix;
+        }
+        return applicationName == null || applicationName.isBlank() ? "" : applicationName + ":";
+    }
+
     /** @return the {@code distlock.idempotency.*} properties */
     public Idempotency getIdempotency() {
         return idempotency;

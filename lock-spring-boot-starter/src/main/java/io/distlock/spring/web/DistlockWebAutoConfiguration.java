@@ -44,11 +44,7 @@ public class DistlockWebAutoConfiguration {
             @Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping handlers,
             ObjectProvider<LockManager> locks, ObjectProvider<RecordStore> records, DistlockProperties properties,
             Environment environment, ProblemWriter problems) {
-        String prefix = properties.getKeyPrefix();
-        if (prefix == null) {
-            String name = environment.getProperty("spring.application.name");
-            prefix = name == null || name.isBlank() ? "" : name + ":";
-        }
+        String prefix = properties.effectiveKeyPrefix(environment.getProperty("spring.application.name"));
         return new IdempotencyFilter(handlers, locks, records, properties.getIdempotency(), prefix, problems);
     }
 }
