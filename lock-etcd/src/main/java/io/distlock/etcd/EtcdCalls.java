@@ -1,0 +1,121 @@
+package io.distlock.etcd;
+
+import io.distlock.LockBackendException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Bounds every jetcd call by the operation timeout and turns its failures into {@link LockBackendException}s that say
+ * what was done, where, and what to check: no answer in time (server down, paused, or a cluster without quorum),
+ * refused credentials, missing permissions. Thread safe.
+ */
+final class EtcdCalls {
+
+    private final long timeoutNanos;
+    private final String description;
+
+    /**
+     * @param timeout the bound of every call
+     * @param description where the calls go, for messages, e.g. {@code etcd at [127.0.0.1:2379] under /distlock/}
+     */
+    EtcdCalls(Duration timeout, String description) {
+        this.timeoutNanos = timeout.toNanos();
+        this.description = description;
+    }
+
+    String description() {
+        return description;
+    }
+
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /** The deadline of a call starting now, in {@link System#nanoTime()} terms. */
+    long deadline() {
+        return System.nanoTime() + timeoutNanos;
+    }
+
+    /**
+     * Waits for {@code future} until {@code deadline}; on timeout the call is cancelled. An interrupted wait keeps the
+     * interrupt flag and fails unless {@code uninterruptible}, which keeps waiting (a release must complete even on an
+     * interrupted thread).
+     *
+     * @param what what was attempted, e.g. {@code acquiring lock 'k'}
+     * @throws LockBackendException on timeout, interrupt or failure
+     */
+    <T> T await(CompletableFuture<T> future, long deadline, boolean uninterruptible, String what) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long remaining = deadline - System.nanoTime();
+                try {
+                    return future.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    if (!uninterruptible) {
+                        future.cancel(true);
+                        Thread.currentThread().interrupt();
+                        throw new LockBackendException(what + " on " + description + ": interrupted", e);
+                    }
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    future.cancel(true);
+                    throw new LockBackendException(what + " on " + description + ": no answer within "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (server down, paused or "
+                            + "unreachable, or a cluster without quorum); the outcome is unknown", e);
+                } catch (ExecutionException e) {
+                    throw failure(what, e.getCause());
+                } catch (CancellationException e) {
+                    throw new LockBackendException(what + " on " + description + ": the call was cancelled "
+                            + "(client closing)", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A failure of a call, with a hint for the failures that are configuration mistakes. */
+    LockBackendException failure(String what, Throwable cause) {
+        Throwable root = cause;
+        while (root instanceof java.util.concurrent.CompletionException && root.getCause() != null) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(root.getMessage());
+        String lower = message.toLowerCase(Locale.ROOT);
+        String hint = "";
+        if (lower.contains("authentication failed") || lower.contains("invalid auth token")
+                || (root instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAUTHENTICATED)) {
+            hint = " (authentication failed: check the user name and password given to the client)";
+        } else if (lower.contains("permission denied")
+                || (root instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.PERMISSION_DENIED)) {
+            hint = " (permission denied: the etcd user needs a role with readwrite permission on the namespace "
+                    + "prefix)";
+        } else if (lower.contains("authentication is not enabled")) {
+            hint = " (the client sends a user and password, but authentication is not enabled on the server)";
+        } else if (lower.contains("ssl") || lower.contains("handshake") || lower.contains("certificate")) {
+            hint = " (TLS handshake failed: check etcds:// versus etcd://, and the trusted certificates)";
+        }
+        return new LockBackendException(what + " on " + description + ": " + message + hint, root);
+    }
+
+    /** Whether {@code e} says etcd does not know the lease (expired or revoked), so nothing was written. */
+    static boolean isLeaseNotFound(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("requested lease not found")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
