@@ -85,26 +85,45 @@ final class EtcdCalls {
         }
     }
 
-    /** A failure of a call, with a hint for the failures that are configuration mistakes. */
+    /**
+     * A failure of a call, with a hint for the failures that are configuration mistakes. jetcd wraps the server's
+     * answer (e.g. gRPC {@code INVALID_ARGUMENT: etcdserver: authentication failed}) in exceptions whose own message
+     * is only a status code, so the whole cause chain is read.
+     */
     LockBackendException failure(String what, Throwable cause) {
         Throwable root = cause;
         while (root instanceof java.util.concurrent.CompletionException && root.getCause() != null) {
             root = root.getCause();
         }
-        String message = String.valueOf(root.getMessage());
-        String lower = message.toLowerCase(Locale.ROOT);
+        StringBuilder messages = new StringBuilder();
+        String deepest = null;
+        boolean unauthenticated = false;
+        boolean denied = false;
+        for (Throwable t = root; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                messages.append(t.getMessage().toLowerCase(Locale.ROOT)).append('\n');
+                deepest = t.getMessage();
+            }
+            if (t instanceof EtcdException etcd) {
+                unauthenticated |= etcd.getErrorCode() == ErrorCode.UNAUTHENTICATED;
+                denied |= etcd.getErrorCode() == ErrorCode.PERMISSION_DENIED;
+            }
+        }
+        String all = messages.toString();
         String hint = "";
-        if (lower.contains("authentication failed") || lower.contains("invalid auth token")
-                || (root instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAUTHENTICATED)) {
+        if (all.contains("authentication failed") || all.contains("invalid auth token") || unauthenticated) {
             hint = " (authentication failed: check the user name and password given to the client)";
-        } else if (lower.contains("permission denied")
-                || (root instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.PERMISSION_DENIED)) {
+        } else if (all.contains("permission denied") || denied) {
             hint = " (permission denied: the etcd user needs a role with readwrite permission on the namespace "
                     + "prefix)";
-        } else if (lower.contains("authentication is not enabled")) {
+        } else if (all.contains("authentication is not enabled")) {
             hint = " (the client sends a user and password, but authentication is not enabled on the server)";
-        } else if (lower.contains("ssl") || lower.contains("handshake") || lower.contains("certificate")) {
+        } else if (all.contains("ssl") || all.contains("handshake") || all.contains("certificate")) {
             hint = " (TLS handshake failed: check etcds:// versus etcd://, and the trusted certificates)";
+        }
+        String message = String.valueOf(root.getMessage());
+        if (deepest != null && !deepest.equals(message)) {
+            message = message + ": " + deepest;
         }
         return new LockBackendException(what + " on " + description + ": " + message + hint, root);
     }

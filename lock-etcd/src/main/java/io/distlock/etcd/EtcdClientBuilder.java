@@ -5,6 +5,7 @@ import io.distlock.LockSettings;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.GetOption;
 
 import javax.net.ssl.SSLException;
 import java.net.URI;
@@ -200,7 +201,7 @@ abstract sealed class EtcdClientBuilder<B extends EtcdClientBuilder<B>>
     /** Kept without leading or trailing slashes. */
     private void setNamespace(String namespace) {
         Objects.requireNonNull(namespace, "namespace must not be null");
-        String trimmed = namespace.replaceAll("^/+|/+$", "");
+        String trimmed = namespace.strip().replaceAll("^/+|/+$", "");
         if (trimmed.isBlank()) {
             throw new IllegalArgumentException("namespace must not be blank, got '" + namespace + "'");
         }
@@ -259,7 +260,13 @@ abstract sealed class EtcdClientBuilder<B extends EtcdClientBuilder<B>>
         }
         Client owned = newClient(settings);
         try {
-            return opener.open(owned, true, prefix, "etcd at " + endpoints + " under " + prefix);
+            T opened = opener.open(owned, true, prefix, "etcd at " + endpoints + " under " + prefix);
+            // jetcd connects (and authenticates) on the first call, which also loads and starts its gRPC and Vert.x
+            // machinery: over a second on a cold JVM, measured. One count-only read sent now, not awaited, lets that
+            // happen while the application starts rather than inside the first lock call and its timeout.
+            owned.getKVClient().get(ByteSequence.from(prefix, StandardCharsets.UTF_8),
+                    GetOption.builder().withCountOnly(true).build()).whenComplete((response, error) -> { });
+            return opened;
         } catch (RuntimeException e) {
             owned.close();
             throw e;

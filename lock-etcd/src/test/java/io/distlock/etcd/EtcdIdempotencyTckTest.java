@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The idempotency kit and the record store kit against one private etcd server: the lock managers as in
@@ -35,6 +36,7 @@ class EtcdIdempotencyTckTest {
     }
 
     @Nested
+    @ExtendWith(WholeSecondExpiry.class)
     class Idempotency extends IdempotencyTck {
         @Override
         protected TckBackend backend() {

@@ -31,6 +31,14 @@ final class EtcdTckBackend implements TckBackend {
     void start() {
         server = EtcdServer.start();
         client = Client.builder().endpoints("http://" + server.endpoint()).build();
+        // The first call of a JVM loads jetcd's gRPC and Vert.x machinery (over a second, longer on a loaded
+        // machine): done here, so that no test's operation timeout pays for it.
+        try {
+            client.getKVClient().get(ByteSequence.from("/", StandardCharsets.UTF_8)).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            stop();
+            throw new IllegalStateException("the test client could not reach " + server, e);
+        }
     }
 
     void stop() {
