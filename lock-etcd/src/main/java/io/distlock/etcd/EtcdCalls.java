@@ -1,6 +1,7 @@
 package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 
@@ -118,14 +119,19 @@ final class EtcdCalls {
                     + "prefix)";
         } else if (all.contains("authentication is not enabled")) {
             hint = " (the client sends a user and password, but authentication is not enabled on the server)";
-        } else if (all.contains("ssl") || all.contains("handshake") || all.contains("certificate")) {
+        } else if (all.contains("sslhandshake") || all.contains("handshake failed")
+                || all.contains("certificate") || all.contains("not an ssl/tls record")) {
             hint = " (TLS handshake failed: check etcds:// versus etcd://, and the trusted certificates)";
         }
         String message = String.valueOf(root.getMessage());
         if (deepest != null && !deepest.equals(message)) {
             message = message + ": " + deepest;
         }
-        return new LockBackendException(what + " on " + description + ": " + message + hint, root);
+        if (!hint.isEmpty()) {
+            // The store answered and refused this configuration: retrying does not help, fixing it does.
+            return new LockConfigurationException(what + " on " + description + ": " + message + hint, root);
+        }
+        return new LockBackendException(what + " on " + description + ": " + message, root);
     }
 
     /** Whether {@code e} says etcd does not know the lease (expired or revoked), so nothing was written. */

@@ -16,6 +16,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -25,7 +26,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -80,7 +83,7 @@ final class EtcdLockBackend implements LockBackend {
     private volatile CompletableFuture<SharedLease> sharedLease;
 
     /** A key this backend put and has not released: its owner and the lease it is attached to. */
-    private record Held(String key, String owner, long leaseId) {
+    private record Held(String key, String owner, long leaseId, long acquiredAt) {
     }
 
     /**
@@ -137,7 +140,11 @@ final class EtcdLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long deadline = calls.deadline();
+        return tryAcquire(key, owner, lease, calls.deadline());
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadline) {
         String what = what(ACQUIRING, key);
         // A lease etcd no longer knows (expired between our last keep-alive and this call) fails the whole
         // transaction, so nothing was written: one retry on a fresh lease.
@@ -185,7 +192,7 @@ final class EtcdLockBackend implements LockBackend {
             // lease, would hold the key as long as this backend lives: deleted once we can, if it is still ours. A
             // lease etcd does not know fails the whole transaction; a fixed lease ends anyway.
             if (!fixedLease && !EtcdCalls.isLeaseNotFound(e.getCause())) {
-                addOrphan(new Held(key, owner, leaseId));
+                addOrphan(new Held(key, owner, leaseId, System.nanoTime()));
             }
             throw e;
         }
@@ -213,7 +220,7 @@ final class EtcdLockBackend implements LockBackend {
             // Ours: jetcd retried a transaction whose first attempt was applied.
             token = kv.getCreateRevision();
         }
-        Held entry = new Held(key, owner, leaseId);
+        Held entry = new Held(key, owner, leaseId, System.nanoTime());
         held.put(key, entry);
         // Registered first, checked second: a lease loss after this check finds the entry and reports it.
         if (shared != null && shared.dead) {
@@ -229,21 +236,25 @@ final class EtcdLockBackend implements LockBackend {
     @Override
     public boolean release(String key, String owner) {
         Held entry = held.get(key);
-        if (entry == null || !entry.owner.equals(owner) || !held.remove(key, entry)) {
-            return false;
+        if (entry != null && entry.owner.equals(owner)) {
+            held.remove(key, entry);
+        } else {
+            // Not ours as far as we know (lost, or an acquisition whose answer never came): the owner-checked delete
+            // is still sent, so a compensating release after an ambiguous acquire frees what it may have taken.
+            entry = null;
         }
         long deadline = calls.deadline();
         CompletableFuture<TxnResponse> future = conditionalDelete(key, owner);
         try {
             return calls.await(future, deadline, true, what(RELEASING, key)).isSucceeded();
         } catch (LockBackendException e) {
-            if (!fixedLease) {
+            if (!fixedLease && entry != null) {
                 // On the shared lease the key would stay locked as long as this backend lives: retried later.
                 addOrphan(entry);
             }
             throw e;
         } finally {
-            if (fixedLease) {
+            if (fixedLease && entry != null) {
                 revokeQuietly(entry.leaseId);
             }
         }
@@ -281,7 +292,11 @@ final class EtcdLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        long deadline = calls.deadline();
+        return subscribe(key, onRelease, calls.deadline());
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadline) {
         CompletableFuture<Void> created = new CompletableFuture<>();
         Watch.Listener listener = new Watch.Listener() {
             @Override
@@ -477,7 +492,51 @@ final class EtcdLockBackend implements LockBackend {
                     log.debug("keep-alive of lease {} failed; retrying within its TTL", Long.toHexString(id), error);
                 }
             });
+            checkAttachedKeys(sentAt);
             cleanOrphans();
+        }
+
+        /**
+         * Finds locks whose key was deleted or overwritten behind our back (an operator's {@code etcdctl del}, a
+         * clean-up job): etcd lists the keys still attached to the lease, in one request whatever their number, and
+         * a lock taken before the list was asked for but missing from it is lost.
+         */
+        private void checkAttachedKeys(long sentAt) {
+            boolean any = false;
+            for (Held entry : held.values()) {
+                if (entry.leaseId == id) {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any) {
+                return;
+            }
+            client.getLeaseClient().timeToLive(id, LeaseOption.builder().withAttachedKeys().build())
+                    .orTimeout(ttlNanos, TimeUnit.NANOSECONDS).whenComplete((response, error) -> {
+                        if (error != null || dead) {
+                            return; // the keep-alive decides about the lease itself
+                        }
+                        if (response.getTTL() <= 0) {
+                            return; // gone: the keep-alive reports it with the lease's own reason
+                        }
+                        Set<ByteSequence> attached = new HashSet<>(response.getKeys());
+                        // Only locks taken a keep-alive period before the list was asked for: in a cluster the
+                        // leader, which answers, may apply a just acknowledged put a moment after the member that
+                        // acknowledged it.
+                        long takenBefore = sentAt - ttlNanos / 3;
+                        for (Held entry : held.values()) {
+                            if (entry.leaseId == id && entry.acquiredAt - takenBefore < 0
+                                    && !attached.contains(etcdKey(entry.key)) && held.remove(entry.key, entry)) {
+                                log.warn("lock '{}' was deleted or overwritten in etcd by someone else ({})",
+                                        entry.key, calls.description());
+                                lossListener.lost(entry.key, entry.owner, LockLoss.Reason.NOT_OWNER,
+                                        new LockBackendException("the key of lock '" + entry.key + "' is no longer "
+                                                + "attached to lease " + Long.toHexString(id)
+                                                + ": deleted or overwritten by someone else"));
+                            }
+                        }
+                    });
         }
     }
 

@@ -2,6 +2,8 @@ package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
 import io.distlock.LockHandle;
+import io.distlock.LockLoss;
+import io.distlock.LockConfigurationException;
 import io.distlock.LockManager;
 import io.distlock.LockManagers;
 import io.distlock.LockSettings;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The entry points beyond the TCK: URIs through {@link LockManagers#create} (a manager that owns its client), the
@@ -62,6 +65,27 @@ class EtcdLockManagerTest {
         // The caller's client outlives the builder's manager.
         assertThat(BACKEND.client().getKVClient().get(ByteSequence.from("x", StandardCharsets.UTF_8)))
                 .succeedsWithin(Duration.ofSeconds(5));
+    }
+
+    @Test
+    @DisplayName("clause 6.2, 4.3: a lock deleted behind its holder is reported lost, and the holder's stale close "
+            + "leaves the next holder's lock alone")
+    void foreignDeleteIsReportedLost() {
+        String key = "deleted-" + UUID.randomUUID();
+        try (LockManager holder = BACKEND.newManager(BACKEND.settings().withLease(Duration.ofSeconds(2)));
+             LockManager other = BACKEND.newManager(BACKEND.settings())) {
+            LockHandle held = holder.tryLock(key).orElseThrow();
+            BACKEND.faults().orElseThrow().deleteLock(key);
+            LockLoss loss = await("the holder reports the deleted lock").atMost(Duration.ofSeconds(10))
+                    .until(() -> held.lost().toCompletableFuture().getNow(null), l -> l != null);
+            assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
+            assertThat(held.isHeld()).isFalse();
+            LockHandle next = other.tryLock(key).orElseThrow();
+            held.close();
+            assertThat(holder.tryLock(key)).as("the stale close released the next holder's lock").isEmpty();
+            assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+            next.close();
+        }
     }
 
     @Test
@@ -125,12 +149,12 @@ class EtcdLockManagerTest {
                 try (LockManager wrong = EtcdLockManager.builder().endpoints(server.endpoint())
                         .user("root", "wrong-password")
                         .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(2))).build()) {
-                    assertThatThrownBy(() -> wrong.tryLock(key)).isInstanceOf(LockBackendException.class)
+                    assertThatThrownBy(() -> wrong.tryLock(key)).isInstanceOf(LockConfigurationException.class)
                             .hasMessageContaining("authentication failed").hasMessageNotContaining("wrong-password");
                 }
                 try (LockManager reader = LockManagers.create(URI.create("etcd://reader:r3ad@" + server.endpoint()
                         + "?timeout=2s"))) {
-                    assertThatThrownBy(() -> reader.tryLock(key)).isInstanceOf(LockBackendException.class)
+                    assertThatThrownBy(() -> reader.tryLock(key)).isInstanceOf(LockConfigurationException.class)
                             .hasMessageContaining("permission denied");
                 }
             }

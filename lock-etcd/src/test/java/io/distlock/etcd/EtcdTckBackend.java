@@ -98,6 +98,17 @@ final class EtcdTckBackend implements TckBackend {
             public void loseAllLocks() {
                 revokeLockLeases(client, namespace);
             }
+
+            @Override
+            public void deleteLock(String key) {
+                ByteSequence etcdKey = ByteSequence.from("/" + namespace + "/locks/" + settings().keyPrefix() + key,
+                        StandardCharsets.UTF_8);
+                try {
+                    client.getKVClient().delete(etcdKey).get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("could not delete the lock of " + key, e);
+                }
+            }
         });
     }
 
