@@ -86,7 +86,7 @@ abstract sealed class EtcdClientBuilder<B extends EtcdClientBuilder<B>>
 
     /**
      * The first path segment of the keys: locks live under {@code /<namespace>/locks/}; managers that should
-     * exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
+     * exclude each other use the same one. Default {@value EtcdLockManager#DEFAULT_NAMESPACE}.
      *
      * @param namespace e.g. {@code orders}; leading and trailing slashes are ignored
      * @return this builder
