@@ -2,6 +2,7 @@ package io.distlock.etcd;
 
 import io.distlock.LockBackendException;
 import io.distlock.LockConfigurationException;
+import io.distlock.spi.BoundedAwait;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -46,43 +46,40 @@ final class EtcdCalls {
     }
 
     /**
-     * Waits for {@code future} until {@code deadline}; on timeout the call is cancelled. An interrupted wait keeps the
-     * interrupt flag and fails unless {@code uninterruptible}, which keeps waiting (a release must complete even on an
-     * interrupted thread).
+     * Waits for {@code future} until {@code deadline} ({@link BoundedAwait}); on timeout or an aborting interrupt the
+     * call is cancelled. An interrupted wait keeps the interrupt flag and fails unless {@code uninterruptible}, which
+     * keeps waiting (a release must complete even on an interrupted thread).
      *
      * @param what what was attempted, e.g. {@code acquiring lock 'k'}
      * @throws LockBackendException on timeout, interrupt or failure
      */
     <T> T await(CompletableFuture<T> future, long deadline, boolean uninterruptible, String what) {
-        boolean interrupted = false;
         try {
-            while (true) {
-                long remaining = deadline - System.nanoTime();
-                try {
-                    return future.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    if (!uninterruptible) {
-                        future.cancel(true);
-                        Thread.currentThread().interrupt();
-                        throw new LockBackendException(what + " on " + description + ": interrupted", e);
-                    }
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    future.cancel(true);
-                    throw new LockBackendException(what + " on " + description + ": no answer within "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (server down, paused or "
-                            + "unreachable, or a cluster without quorum); the outcome is unknown", e);
-                } catch (ExecutionException e) {
-                    throw failure(what, e.getCause());
-                } catch (CancellationException e) {
-                    throw new LockBackendException(what + " on " + description + ": the call was cancelled "
-                            + "(client closing)", e);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            return BoundedAwait.until(future, deadline,
+                    uninterruptible ? BoundedAwait.Interrupts.FINISH : BoundedAwait.Interrupts.ABORT,
+                    new BoundedAwait.Failures() {
+                        @Override
+                        public LockBackendException timedOut(TimeoutException e) {
+                            future.cancel(true);
+                            return new LockBackendException(what + " on " + description + ": no answer within "
+                                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (server down, paused or "
+                                    + "unreachable, or a cluster without quorum); the outcome is unknown", e);
+                        }
+
+                        @Override
+                        public LockBackendException interrupted(InterruptedException e) {
+                            future.cancel(true);
+                            return new LockBackendException(what + " on " + description + ": interrupted", e);
+                        }
+
+                        @Override
+                        public LockBackendException failed(Throwable cause) {
+                            return failure(what, cause);
+                        }
+                    });
+        } catch (CancellationException e) {
+            throw new LockBackendException(what + " on " + description + ": the call was cancelled (client closing)",
+                    e);
         }
     }
 
