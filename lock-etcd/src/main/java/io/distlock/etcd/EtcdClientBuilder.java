@@ -6,6 +6,11 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 
 import javax.net.ssl.SSLException;
 import java.net.URI;
@@ -16,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client options that {@link EtcdLockManager.Builder} and {@link EtcdRecordStore.Builder} share: the caller's
@@ -283,7 +289,8 @@ abstract sealed class EtcdClientBuilder<B extends EtcdClientBuilder<B>>
                 .connectTimeout(settings.operationTimeout())
                 // Every call is bounded by the operation timeout on our side; jetcd's own retries (for UNAVAILABLE
                 // answers, e.g. while a new leader is elected) may use that time, never more.
-                .retryMaxDuration(settings.operationTimeout());
+                .retryMaxDuration(settings.operationTimeout())
+                .interceptor(new UnaryDeadline(settings.operationTimeout().toNanos()));
         if (user != null) {
             builder.user(ByteSequence.from(user, StandardCharsets.UTF_8))
                     .password(ByteSequence.from(password, StandardCharsets.UTF_8));
@@ -310,6 +317,28 @@ abstract sealed class EtcdClientBuilder<B extends EtcdClientBuilder<B>>
             return builder.build();
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("invalid etcd endpoints " + endpoints + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Gives every unary call of an owned client a gRPC deadline of one operation timeout. jetcd sets none, and waits
+     * for a connection before sending (gRPC's wait-for-ready), so without one a transaction issued while the server
+     * was down, and given up by its caller, would still be sent when the server is back, however much later: an
+     * acquisition nobody waits for any more. Streams (watches, keep-alives) are left alone: they live long.
+     */
+    private static final class UnaryDeadline implements ClientInterceptor {
+        private final long timeoutNanos;
+
+        UnaryDeadline(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                                                     Channel next) {
+            CallOptions bounded = method.getType() == MethodDescriptor.MethodType.UNARY && options.getDeadline() == null
+                    ? options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS) : options;
+            return next.newCall(method, bounded);
         }
     }
 

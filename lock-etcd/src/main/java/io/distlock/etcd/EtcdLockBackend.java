@@ -493,7 +493,7 @@ final class EtcdLockBackend implements LockBackend {
                 }
             });
             checkAttachedKeys(sentAt);
-            cleanOrphans();
+            cleanOrphans(ttlNanos);
         }
 
         /**
@@ -548,13 +548,24 @@ final class EtcdLockBackend implements LockBackend {
         }
     }
 
-    private void cleanOrphans() {
+    /**
+     * Sends the owner-checked delete of every orphan, and keeps sending it each round until a lease and an operation
+     * timeout have passed since the failure: a request stuck in a paused server's socket, or queued by the client
+     * while disconnected, can still be applied after our first delete found nothing. Later than that it can only
+     * attach the key to a lease etcd has expired or that nobody keeps alive.
+     */
+    private void cleanOrphans(long leaseTtlNanos) {
+        long now = System.nanoTime();
+        long window = leaseTtlNanos + calls.timeoutNanos();
         for (Held orphan : orphans.keySet()) {
+            boolean last = now - orphan.acquiredAt - window > 0;
             conditionalDelete(orphan.key, orphan.owner).whenComplete((response, error) -> {
                 if (error == null) {
-                    orphans.remove(orphan);
                     if (response.isSucceeded()) {
                         log.debug("deleted orphaned lock key '{}' on {}", orphan.key, calls.description());
+                    }
+                    if (last) {
+                        orphans.remove(orphan);
                     }
                 }
             });
