@@ -39,6 +39,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.reflect.Method;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -83,7 +84,8 @@ final class IdempotencyFilter extends OncePerRequestFilter implements Ordered, S
     private final DistlockProperties.Idempotency properties;
     private final String keyPrefix;
     private final ProblemWriter problems;
-    private final Map<HandlerMethod, Optional<Settings>> settings = new ConcurrentHashMap<>();
+    // By Method: the dispatcher hands out a new HandlerMethod per request (with the bean resolved).
+    private final Map<Method, Optional<Settings>> settings = new ConcurrentHashMap<>();
     private volatile IdempotencyKeys idempotency;
 
     IdempotencyFilter(RequestMappingHandlerMapping handlers, ObjectProvider<LockManager> locks,
@@ -145,7 +147,7 @@ final class IdempotencyFilter extends OncePerRequestFilter implements Ordered, S
     }
 
     private Settings settings(HandlerMethod method) {
-        return settings.computeIfAbsent(method, m -> parse(m, properties.getTtl())).orElse(null);
+        return settings.computeIfAbsent(method.getMethod(), m -> parse(method, properties.getTtl())).orElse(null);
     }
 
     private static Optional<Settings> parse(HandlerMethod method, Duration defaultTtl) {
