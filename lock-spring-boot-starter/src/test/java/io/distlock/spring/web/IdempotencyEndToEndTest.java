@@ -162,6 +162,16 @@ abstract class IdempotencyEndToEndTest {
     }
 
     @Test
+    @Order(5)
+    void a_409_of_the_handler_is_not_stored_as_the_request_did_not_get_to_run() {
+        String key = key();
+        assertThat(Http.post(a, "/busy", "x", "Idempotency-Key", key).statusCode()).isEqualTo(409);
+        HttpResponse<byte[]> retry = Http.post(b, "/busy", "x", "Idempotency-Key", key);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(Http.text(retry)).isEqualTo("ok 2");
+    }
+
+    @Test
     @Order(6)
     void a_response_over_the_size_limit_is_an_error_not_a_silent_rerun() {
         String key = key();

@@ -151,6 +151,13 @@ public class TestApplication {
                     : ResponseEntity.ok("ok " + n);
         }
 
+        @PostMapping("/busy")
+        @Idempotent
+        ResponseEntity<String> busy(@RequestBody String body) {
+            int n = book.run("busy");
+            return n == 1 ? ResponseEntity.status(HttpStatus.CONFLICT).body("try again") : ResponseEntity.ok("ok " + n);
+        }
+
         @PostMapping("/big")
         @Idempotent
         String big(@RequestBody String body) {
