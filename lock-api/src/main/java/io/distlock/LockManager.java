@@ -2,6 +2,7 @@ package io.distlock;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Hands out {@linkplain LockHandle locks on string keys} that exclude each other across every manager sharing the
@@ -19,6 +20,14 @@ import java.util.Optional;
  * {@link LockBackendException}; it never reports an outage as "held by someone else" and never hangs (clause 9).
  * Invalid keys and durations fail with {@link NullPointerException} or {@link IllegalArgumentException} before any
  * network call (clause 10). After {@link #close()} every method throws {@link IllegalStateException} (clause 11).
+ *
+ * <p><b>Asynchronous calls:</b> {@link #tryLockAsync(String)} and {@link #tryLockAsync(String, Duration)} keep the
+ * same clauses for callers that must not block a thread (event loops, reactive pipelines). Misuse is thrown at the
+ * call, as by the blocking calls: an invalid key or wait ({@link NullPointerException},
+ * {@link IllegalArgumentException}) and a manager closed before the call ({@link IllegalStateException}); everything
+ * that happens after the call starts is in the returned stage: the handle, empty, or an exceptional completion with
+ * {@link LockBackendException} for an outage, or {@link IllegalStateException} if the manager is closed while the
+ * call waits.
  */
 public interface LockManager extends AutoCloseable {
 
@@ -68,6 +77,66 @@ public interface LockManager extends AutoCloseable {
      */
     default LockHandle lock(String key, Duration wait) throws InterruptedException {
         return tryLock(key, wait).orElseThrow(() -> new LockNotAcquiredException(key, wait));
+    }
+
+    /**
+     * Makes exactly one attempt to take the lock on {@code key}, like {@link #tryLock(String)}, without blocking the
+     * calling thread.
+     *
+     * <p>If a handle of this manager holds the key, the returned stage is already complete (empty), with no network
+     * call and no hand-off to another thread. Otherwise the stage completes when the backend answers, at the latest
+     * one operation timeout later: with the handle, with empty if another holder has the key, or exceptionally with
+     * {@link LockBackendException} (outage) or {@link IllegalStateException} (manager closed meanwhile).
+     *
+     * <p>Cancelling the stage ({@code toCompletableFuture().cancel(..)}) means the caller holds nothing: a lock the
+     * backend grants after the cancellation is released at once. Dependent stages added without an executor run on
+     * the thread that completes the stage, which may be a backend client's I/O thread: do not block in them.
+     *
+     * <p>The default, for implementations written before this method existed, runs {@link #tryLock(String)} on a
+     * small shared pool of daemon threads, blocking one of them per call in flight; the managers built by this library
+     * override it.
+     *
+     * @param key the key, as for {@link #tryLock(String)}
+     * @return the stage that completes with the handle or empty; never null
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is blank, longer than 1024 UTF-8 bytes or not valid UTF-16
+     * @throws IllegalStateException if this manager is closed
+     */
+    default CompletionStage<Optional<LockHandle>> tryLockAsync(String key) {
+        java.util.Objects.requireNonNull(key, "key must not be null");
+        return io.distlock.spi.BlockingCallPool.submit(() -> tryLock(key), LockManager::discard);
+    }
+
+    /**
+     * Takes the lock on {@code key}, waiting at most {@code wait} for the current holder to release it, like
+     * {@link #tryLock(String, Duration)}, without blocking a thread while it waits.
+     *
+     * <p>A waiting call is woken by the backend's release notification (or a re-check when the holder's lease ends)
+     * and tries again; one deadline covers the whole call. A key held by a handle of this manager is waited for the
+     * same way, woken by the local release without asking the backend. A zero wait behaves as
+     * {@link #tryLockAsync(String)}. Results, failures, cancellation and the threads that run dependent stages are as
+     * for {@link #tryLockAsync(String)}; cancelling a waiting call ends its wait at once.
+     *
+     * <p>The default, for implementations written before this method existed, runs
+     * {@link #tryLock(String, Duration)} on a small shared pool, blocking one of its threads for the whole wait; the
+     * managers built by this library override it.
+     *
+     * @param key the key, as for {@link #tryLock(String)}
+     * @param wait the longest time to wait, zero or positive
+     * @return the stage that completes with the handle, or empty if the key was still held when the wait ran out
+     * @throws NullPointerException if {@code key} or {@code wait} is null
+     * @throws IllegalArgumentException if {@code key} is invalid or {@code wait} is negative
+     * @throws IllegalStateException if this manager is closed
+     */
+    default CompletionStage<Optional<LockHandle>> tryLockAsync(String key, Duration wait) {
+        java.util.Objects.requireNonNull(key, "key must not be null");
+        java.util.Objects.requireNonNull(wait, "wait must not be null");
+        return io.distlock.spi.BlockingCallPool.submit(() -> tryLock(key, wait), LockManager::discard);
+    }
+
+    /** Releases a handle that a cancelled asynchronous call got after all. */
+    private static void discard(Optional<LockHandle> handle) {
+        handle.ifPresent(LockHandle::close);
     }
 
     /**

@@ -9,6 +9,8 @@ import io.distlock.spi.RenewalResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -61,6 +63,16 @@ final class LocalLockBackend implements LockBackend {
     }
 
     @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        if (faults != null) {
+            // A simulated outage blocks like a network call would: keep it off the caller's thread.
+            return LockBackend.super.tryAcquireAsync(key, owner, lease, deadlineNanos);
+        }
+        return CompletableFuture.completedFuture(table.tryAcquire(key, owner, lease.toNanos(), ticker.nanoTime()));
+    }
+
+    @Override
     public boolean release(String key, String owner) {
         return call("releasing", key, deadline(), false, true, () -> table.release(key, owner, ticker.nanoTime()));
     }
@@ -93,6 +105,14 @@ final class LocalLockBackend implements LockBackend {
     @Override
     public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
         return call("subscribing to", key, deadlineNanos, true, false, () -> table.subscribe(key, onRelease));
+    }
+
+    @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        if (faults != null) {
+            return LockBackend.super.subscribeAsync(key, onRelease, deadlineNanos);
+        }
+        return CompletableFuture.completedFuture(table.subscribe(key, onRelease));
     }
 
     @Override

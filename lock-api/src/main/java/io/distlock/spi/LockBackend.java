@@ -6,6 +6,7 @@ import io.distlock.LockLoss;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What a backend implements: the few remote operations on one key that {@link LockManagerCore} builds a complete
@@ -72,6 +73,27 @@ public interface LockBackend extends AutoCloseable {
      */
     default AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
         return tryAcquire(key, owner, lease);
+    }
+
+    /**
+     * As {@link #tryAcquire(String, String, Duration, long)}, without blocking the calling thread: the core calls this
+     * form for {@link io.distlock.LockManager#tryLockAsync}. The stage completes with the outcome (never null) or
+     * exceptionally, by {@code deadlineNanos}; it may complete on any thread, including the client's I/O thread, and
+     * the core never cancels it (it releases a lock granted after its caller gave up, as after any failure). The core
+     * may call this from a backend's event thread (a release notification), so it must not block.
+     *
+     * <p>The default runs the blocking form on {@link BlockingCallPool}, one pool thread blocked per call in flight,
+     * so every backend has it; a backend whose client is asynchronous overrides it.
+     *
+     * @param key the prefixed key
+     * @param owner the owner to acquire it for
+     * @param lease the lease
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return the stage of the outcome; never null
+     */
+    default CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                           long deadlineNanos) {
+        return BlockingCallPool.submit(() -> tryAcquire(key, owner, lease, deadlineNanos), null);
     }
 
     /**
@@ -168,6 +190,20 @@ public interface LockBackend extends AutoCloseable {
      */
     default Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
         return subscribe(key, onRelease);
+    }
+
+    /**
+     * As {@link #subscribe(String, Runnable, long)}, without blocking the calling thread; same rules as
+     * {@link #tryAcquireAsync}. The default runs the blocking form on {@link BlockingCallPool}; a subscription made
+     * after the core stopped waiting for it is closed.
+     *
+     * @param key the prefixed key
+     * @param onRelease called whenever the key may have become free
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return the stage of the subscription; never null
+     */
+    default CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        return BlockingCallPool.submit(() -> subscribe(key, onRelease, deadlineNanos), Subscription::close);
     }
 
     /**

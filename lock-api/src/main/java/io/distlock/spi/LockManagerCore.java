@@ -20,9 +20,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -31,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 
 /**
  * The complete {@link LockManager} that every backend is built from: a backend supplies the remote operations
@@ -52,6 +57,10 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>whatever a backend throws (runtime exceptions, {@link Error}s, checked exceptions thrown sneakily) or
  *       answers null is an outage ({@link LockBackendException}); a {@link VirtualMachineError} is rethrown as it
  *       is. Neither leaves a key in the local table;</li>
+ *   <li>the asynchronous calls ({@link #tryLockAsync}) on the same table, deadline and clean-up, through the
+ *       backend's {@link LockBackend#tryAcquireAsync} and {@link LockBackend#subscribeAsync}: a waiting call holds no
+ *       thread; release notifications and re-check timers (on the manager's tick thread, which only starts the next
+ *       attempt) wake it;</li>
  *   <li>closing: releasing what is still held, then closing the backend (clause 11).</li>
  * </ul>
  * Thread safe.
@@ -74,6 +83,9 @@ public final class LockManagerCore implements LockManager {
      */
     private static final int MAX_PENDING_COMPENSATIONS = 10_000;
     private static final int RENEWAL_THREADS = 2;
+    /** The answer to an asynchronous call for a key this manager holds: complete, shared, and no thread hop. */
+    private static final CompletionStage<Optional<LockHandle>> HELD_HERE =
+            CompletableFuture.completedStage(Optional.empty());
 
     private final LockBackend backend;
     private final LockSettings settings;
@@ -295,6 +307,270 @@ public final class LockManagerCore implements LockManager {
     }
 
     @Override
+    public CompletionStage<Optional<LockHandle>> tryLockAsync(String key) {
+        KeyRules.checkKey(key);
+        ensureOpen();
+        String backendKey = backendKey(key);
+        if (held.containsKey(backendKey)) {
+            return HELD_HERE;
+        }
+        CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
+        CoreLockHandle handle = newHandle(key, backendKey);
+        attemptAsync(handle, System.nanoTime() + timeoutNanos, (result, error) -> {
+            if (error != null) {
+                promise.completeExceptionally(error);
+            } else {
+                deliver(promise, handle, result);
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public CompletionStage<Optional<LockHandle>> tryLockAsync(String key, Duration wait) {
+        KeyRules.checkKey(key);
+        KeyRules.checkWait(wait);
+        ensureOpen();
+        if (wait.isZero()) {
+            return tryLockAsync(key);
+        }
+        AsyncWait asyncWait = new AsyncWait(key, backendKey(key), ticker.nanoTime() + KeyRules.saturatedNanos(wait));
+        asyncWait.start();
+        return asyncWait.promise;
+    }
+
+    /** Completes {@code promise} with an attempt's answer; a lock its caller no longer wants is released. */
+    private static void deliver(CompletableFuture<Optional<LockHandle>> promise, CoreLockHandle handle,
+                                AcquireResult result) {
+        if (result != null && result.isAcquired()) {
+            if (!promise.complete(Optional.of(handle))) {
+                // Cancelled (or closed) while the backend was answering: the caller holds nothing.
+                handle.close();
+            }
+        } else {
+            promise.complete(Optional.empty());
+        }
+    }
+
+    /**
+     * One remote attempt without blocking: as {@link #attempt}, but the answer goes to {@code then} (exactly once,
+     * on whatever thread the backend answers on): the result (null if another handle of this manager got the key
+     * first), or the failure as the blocking call would throw it.
+     */
+    private void attemptAsync(CoreLockHandle handle, long callDeadline,
+                              BiConsumer<AcquireResult, Throwable> then) {
+        try {
+            if (!beginAttempt(handle)) {
+                then.accept(null, null);
+                return;
+            }
+        } catch (RuntimeException e) {
+            then.accept(null, e);
+            return;
+        }
+        long sentAt = ticker.nanoTime();
+        long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
+        CompletionStage<AcquireResult> stage;
+        try {
+            stage = backend.tryAcquireAsync(handle.backendKey, handle.owner, settings.lease(), callDeadline);
+            if (stage == null) {
+                stage = CompletableFuture.failedFuture(new IllegalStateException("the backend answered null"));
+            }
+        } catch (Throwable e) {
+            stage = CompletableFuture.failedFuture(e);
+        }
+        stage.whenComplete((result, error) -> {
+            AcquireResult answer;
+            try {
+                answer = endAttempt(handle, result, unwrap(error), sentAt, sentAtSystem);
+            } catch (Throwable e) {
+                then.accept(null, e);
+                return;
+            }
+            then.accept(answer, null);
+        });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        while ((error instanceof CompletionException || error instanceof ExecutionException)
+                && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+
+    /**
+     * One asynchronous bounded wait: the rounds of the blocking loop of {@link #tryLock(String, Duration)} as
+     * callbacks. Rounds never overlap: a round ends by completing the promise or by parking, and only one wake-up
+     * (a release signal or the re-check timer, whichever comes first) starts the next round, on the tick thread.
+     */
+    private final class AsyncWait implements Runnable {
+        final String key;
+        final String backendKey;
+        /** On the ticker's scale. */
+        final long deadline;
+        final CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
+        final Waiter waiter = new Waiter(this);
+        /** True between a round's end and the wake-up that starts the next one. */
+        final AtomicBoolean parked = new AtomicBoolean();
+        final AtomicBoolean finished = new AtomicBoolean();
+        volatile ScheduledFuture<?> timer;
+        volatile LockBackend.Subscription subscription;
+        volatile boolean first = true;
+
+        AsyncWait(String key, String backendKey, long deadline) {
+            this.key = key;
+            this.backendKey = backendKey;
+            this.deadline = deadline;
+        }
+
+        void start() {
+            waiters.compute(backendKey, (k, set) -> {
+                Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
+                keyWaiters.add(waiter);
+                return keyWaiters;
+            });
+            // Any completion, including the caller's cancellation, ends the wait and frees what it holds.
+            promise.whenComplete((result, error) -> finish());
+            round();
+        }
+
+        /** A release signal (the waiter's callback). */
+        @Override
+        public void run() {
+            wake();
+        }
+
+        void wake() {
+            if (!parked.compareAndSet(true, false)) {
+                return;
+            }
+            ScheduledFuture<?> pending = timer;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            try {
+                // Never on the signalling thread: that may be a backend's event thread or a caller closing a handle.
+                timers.execute(this::round);
+            } catch (RejectedExecutionException e) {
+                promise.completeExceptionally(closedException());
+            }
+        }
+
+        void round() {
+            try {
+                if (promise.isDone()) {
+                    return;
+                }
+                if (closed.get()) {
+                    promise.completeExceptionally(closedException());
+                    return;
+                }
+                waiter.reset();
+                waiter.deferred = true;
+                if (held.containsKey(backendKey)) {
+                    park(MAX_RECHECK_NANOS);
+                    return;
+                }
+                waiter.deferred = false;
+                long budget = first ? timeoutNanos
+                        : Math.min(timeoutNanos, Math.max(deadline - ticker.nanoTime(), timeoutNanos / 10));
+                long callDeadline = System.nanoTime() + budget;
+                first = false;
+                if (subscription != null) {
+                    attemptNow(callDeadline);
+                    return;
+                }
+                // Subscribe before the first attempt, as the blocking wait does.
+                CompletionStage<LockBackend.Subscription> subscribing;
+                try {
+                    subscribing = backend.subscribeAsync(backendKey, waiter, callDeadline);
+                    if (subscribing == null) {
+                        subscribing = CompletableFuture.failedFuture(
+                                new IllegalStateException("the backend answered null"));
+                    }
+                } catch (Throwable e) {
+                    subscribing = CompletableFuture.failedFuture(e);
+                }
+                subscribing.whenComplete((made, error) -> {
+                    Throwable cause = error != null ? unwrap(error) : made == null
+                            ? new IllegalStateException("the backend answered null") : null;
+                    if (cause != null) {
+                        promise.completeExceptionally(failure(cause, "could not wait for", key));
+                        return;
+                    }
+                    subscription = made;
+                    if (finished.get()) {
+                        closeQuietly(made, key);
+                        return;
+                    }
+                    attemptNow(callDeadline);
+                });
+            } catch (Throwable e) {
+                promise.completeExceptionally(e);
+            }
+        }
+
+        private void attemptNow(long callDeadline) {
+            CoreLockHandle handle = newHandle(key, backendKey);
+            attemptAsync(handle, callDeadline, (result, error) -> {
+                if (error != null) {
+                    promise.completeExceptionally(error);
+                    return;
+                }
+                if (result != null && result.isAcquired()) {
+                    deliver(promise, handle, result);
+                    return;
+                }
+                long recheck = MAX_RECHECK_NANOS;
+                if (result != null && result.holderLeaseRemainingNanos() >= 0) {
+                    // The holder's lease may run out without any release notification (a crashed holder).
+                    recheck = Math.min(recheck, result.holderLeaseRemainingNanos() + TimeUnit.MILLISECONDS.toNanos(1));
+                }
+                park(recheck);
+            });
+        }
+
+        private void park(long recheck) {
+            long remaining = deadline - ticker.nanoTime();
+            if (remaining <= 0) {
+                promise.complete(Optional.empty());
+                return;
+            }
+            parked.set(true);
+            if (waiter.signalled()) {
+                // Released while this round was looking or asking: go again now.
+                wake();
+                return;
+            }
+            try {
+                timer = timers.schedule(this::wake, Math.min(remaining, recheck), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                promise.completeExceptionally(closedException());
+            }
+        }
+
+        private void finish() {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            parked.set(false);
+            ScheduledFuture<?> pending = timer;
+            if (pending != null) {
+                pending.cancel(false);
+            }
+            waiters.computeIfPresent(backendKey, (k, set) -> {
+                set.remove(waiter);
+                return set.isEmpty() ? null : set;
+            });
+            LockBackend.Subscription made = subscription;
+            if (made != null) {
+                closeQuietly(made, key);
+            }
+        }
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
@@ -311,6 +587,12 @@ public final class LockManagerCore implements LockManager {
         // Waiting calls wake up, see the closed flag and throw IllegalStateException.
         waiters.values().forEach(set -> set.forEach(Waiter::run));
         timers.shutdownNow();
+        // Asynchronous waits whose next round the tick thread will now never run end here.
+        waiters.values().forEach(set -> set.forEach(waiter -> {
+            if (waiter.onSignal() instanceof AsyncWait asyncWait) {
+                asyncWait.promise.completeExceptionally(closedException());
+            }
+        }));
         renewers.shutdownNow();
         cleaner.shutdownNow();
         compensateBeforeClose();
@@ -434,28 +716,58 @@ public final class LockManagerCore implements LockManager {
      *     handle is active and its renewal scheduled
      */
     private AcquireResult attempt(CoreLockHandle handle, long callDeadline) {
-        if (held.putIfAbsent(handle.backendKey, handle) != null) {
+        if (!beginAttempt(handle)) {
             return null;
+        }
+        long sentAt = ticker.nanoTime();
+        long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
+        AcquireResult result = null;
+        Throwable error = null;
+        try {
+            result = backend.tryAcquire(handle.backendKey, handle.owner, settings.lease(), callDeadline);
+        } catch (Throwable e) {
+            error = e;
+        }
+        return endAttempt(handle, result, error, sentAt, sentAtSystem);
+    }
+
+    /**
+     * Puts a new handle in the local table and counts it in flight.
+     *
+     * @return false if another handle of this manager got the key first
+     * @throws IllegalStateException if the manager is closed; nothing is left in the table then
+     */
+    private boolean beginAttempt(CoreLockHandle handle) {
+        if (held.putIfAbsent(handle.backendKey, handle) != null) {
+            return false;
         }
         // Counted before the closed check, so close() either sees this attempt in flight or the attempt sees close.
         inFlight.incrementAndGet();
+        if (closed.get()) {
+            forgetAttempt(handle);
+            inFlight.decrementAndGet();
+            throw closedException();
+        }
+        return true;
+    }
+
+    /**
+     * Ends an attempt begun by {@link #beginAttempt} with the backend's answer ({@code result}) or failure
+     * ({@code error}): activates the handle or takes it out of the table, and ends the in-flight count.
+     *
+     * @return the backend's answer; when acquired, the handle is active
+     */
+    private AcquireResult endAttempt(CoreLockHandle handle, AcquireResult result, Throwable error, long sentAt,
+                                     long sentAtSystem) {
         boolean active = false;
         try {
-            if (closed.get()) {
-                throw closedException();
-            }
-            AcquireResult result;
-            long sentAt = ticker.nanoTime();
-            long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
-            try {
-                result = backend.tryAcquire(handle.backendKey, handle.owner, settings.lease(), callDeadline);
-            } catch (Throwable e) {
+            if (error != null) {
                 // The store may have granted the lock although its answer never came: give it back later.
                 compensate(handle.key, handle.backendKey, handle.owner);
-                if (e instanceof VirtualMachineError fatal) {
+                if (error instanceof VirtualMachineError fatal) {
                     throw fatal;
                 }
-                throw failure(e, "could not acquire", handle.key);
+                throw failure(error, "could not acquire", handle.key);
             }
             if (result == null) {
                 compensate(handle.key, handle.backendKey, handle.owner);

@@ -16,11 +16,33 @@ final class Waiter implements Runnable {
      * manager wake each other after every failed attempt, for as long as the key stays held elsewhere.
      */
     volatile boolean deferred;
+    /** What an asynchronous wait does on a signal (it has no thread to wake); null for a blocking wait. */
+    private final Runnable onSignal;
+
+    Waiter() {
+        this(null);
+    }
+
+    Waiter(Runnable onSignal) {
+        this.onSignal = onSignal;
+    }
 
     /** Signals the waiter; safe from any thread, including backend event threads. */
     @Override
     public void run() {
         signals.release();
+        if (onSignal != null) {
+            onSignal.run();
+        }
+    }
+
+    Runnable onSignal() {
+        return onSignal;
+    }
+
+    /** Whether a signal arrived since the last {@link #reset()}. */
+    boolean signalled() {
+        return signals.availablePermits() > 0;
     }
 
     void reset() {

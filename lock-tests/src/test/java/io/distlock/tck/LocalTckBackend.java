@@ -12,16 +12,26 @@ import java.util.UUID;
 /** Managers of one table name; the faults simulate an unreachable or wiped table. */
 final class LocalTckBackend implements TckBackend {
     private final String table = "tck-" + UUID.randomUUID();
-    private final LocalFaults faults = new LocalFaults();
+    private final LocalFaults faults;
+
+    LocalTckBackend() {
+        this(true);
+    }
+
+    /** With {@code withFaults} false, no fault injector: the backend's native (inline) asynchronous forms run. */
+    LocalTckBackend(boolean withFaults) {
+        this.faults = withFaults ? new LocalFaults() : null;
+    }
 
     @Override
     public String name() {
-        return "local";
+        return faults == null ? "local (no fault injector)" : "local";
     }
 
     @Override
     public LockManager newManager(LockSettings settings) {
-        return LocalLockManager.builder().name(table).settings(settings).faults(faults).build();
+        LocalLockManager.Builder builder = LocalLockManager.builder().name(table).settings(settings);
+        return (faults == null ? builder : builder.faults(faults)).build();
     }
 
     @Override
@@ -36,6 +46,9 @@ final class LocalTckBackend implements TckBackend {
 
     @Override
     public Optional<Faults> faults() {
+        if (faults == null) {
+            return Optional.empty();
+        }
         return Optional.of(new Faults() {
             @Override
             public void startOutage() {
