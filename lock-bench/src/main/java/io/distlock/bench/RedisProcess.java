@@ -77,7 +77,7 @@ final class RedisProcess implements AutoCloseable {
     }
 
     /** {@code INFO section} as a raw RESP exchange, or "" if the server does not answer. */
-    private String info(String section) {
+    String info(String section) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
             socket.setSoTimeout(2000);

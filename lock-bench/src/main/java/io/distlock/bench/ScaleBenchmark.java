@@ -1,0 +1,226 @@
+package io.distlock.bench;
+
+import io.distlock.LockHandle;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.redis.RedisLockManager;
+import org.redisson.Redisson;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cost of holding many locks: one manager (or one Redisson client) holds N locks with a 3 s lease for a while,
+ * and the run reports what that costs the server and the client, for distlock and for Redisson's RLock with
+ * {@code lockWatchdogTimeout} = lease, in the same JVM, each on a fresh private {@code redis-server}:
+ * <ul>
+ *   <li>script calls per second (EVAL/EVALSHA, counted by the server's {@code INFO commandstats}) over a window
+ *       that starts after the first renewals, i.e. the renewal traffic of N held locks;</li>
+ *   <li>client CPU (this process, all threads, as a percentage of one core) over the same window;</li>
+ *   <li>heap bytes per held lock (live heap after GC, held minus before);</li>
+ *   <li>time to acquire and to release all N, one after another on one thread;</li>
+ *   <li>for distlock, how many handles were reported lost (should be 0).</li>
+ * </ul>
+ * Not a JMH benchmark: one measurement per N, a scenario of tens of seconds. Arguments:
+ * {@code [--window SECONDS] [--out FILE] N...} (default N: 1000 10000; window 9 s).
+ */
+public final class ScaleBenchmark {
+
+    static final Duration LEASE = Duration.ofSeconds(3);
+
+    /** What one implementation cost at one N. */
+    record Result(String impl, int n, double scriptsPerSecond, double commandsPerSecond, double cpuPercent,
+                  double bytesPerLock, double acquireSeconds, double releaseSeconds, long lost) {
+    }
+
+    private ScaleBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = new ArrayList<>();
+        long windowSeconds = 9;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--window" -> windowSeconds = Long.parseLong(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> sizes.add(Integer.parseInt(args[i].replace(",", "").replace("_", "")));
+            }
+        }
+        if (sizes.isEmpty()) {
+            sizes = List.of(1_000, 10_000);
+        }
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        List<Result> results = new ArrayList<>();
+        for (int n : sizes) {
+            results.add(measure("distlock", n, windowSeconds));
+            results.add(measure("rlock", n, windowSeconds));
+        }
+        String report = render(results, load, windowSeconds);
+        System.out.println(report);
+        if (out != null) {
+            Files.writeString(out, report);
+        }
+    }
+
+    static Result measure(String impl, int n, long windowSeconds) throws Exception {
+        System.err.printf(Locale.ROOT, "%s: %,d locks…%n", impl, n);
+        try (RedisProcess server = RedisProcess.start()) {
+            RedissonClient client = client(server);
+            LockManager manager = impl.equals("distlock") ? RedisLockManager.builder().client(client)
+                    .settings(LockSettings.defaults().withLease(LEASE).withOperationTimeout(Duration.ofSeconds(1)))
+                    .build() : null;
+            try {
+                long heapBefore = liveHeap();
+                List<LockHandle> handles = new ArrayList<>(manager != null ? n : 0);
+                List<RLock> rlocks = new ArrayList<>(manager == null ? n : 0);
+                long start = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    String key = "scale:" + i;
+                    if (manager != null) {
+                        handles.add(manager.tryLock(key).orElseThrow(() -> new IllegalStateException(key)));
+                    } else {
+                        RLock lock = client.getLock(key);
+                        if (!lock.tryLock()) {
+                            throw new IllegalStateException(key);
+                        }
+                        rlocks.add(lock);
+                    }
+                }
+                double acquireSeconds = (System.nanoTime() - start) / 1e9;
+                long heapHeld = liveHeap();
+                // Let the first renewals of everything pass (a third of the lease, plus slack for a loaded machine).
+                Thread.sleep(LEASE.toMillis() / 3 + 1500);
+                Map<String, Long> statsBefore = commandStats(server);
+                long cpuBefore = processCpuNanos();
+                long windowStart = System.nanoTime();
+                Thread.sleep(TimeUnit.SECONDS.toMillis(windowSeconds));
+                long cpu = processCpuNanos() - cpuBefore;
+                double window = (System.nanoTime() - windowStart) / 1e9;
+                Map<String, Long> statsAfter = commandStats(server);
+                long lost = handles.stream().filter(h -> !h.isHeld()).count();
+                start = System.nanoTime();
+                handles.forEach(LockHandle::close);
+                for (RLock lock : rlocks) {
+                    lock.unlock();
+                }
+                double releaseSeconds = (System.nanoTime() - start) / 1e9;
+                long scripts = delta(statsBefore, statsAfter, "eval", "evalsha", "eval_ro", "evalsha_ro", "fcall");
+                long commands = statsAfter.values().stream().mapToLong(Long::longValue).sum()
+                        - statsBefore.values().stream().mapToLong(Long::longValue).sum() - 1;
+                return new Result(impl, n, scripts / window, commands / window, 100.0 * cpu / 1e9 / window,
+                        (double) (heapHeld - heapBefore) / n, acquireSeconds, releaseSeconds, lost);
+            } finally {
+                if (manager != null) {
+                    manager.close();
+                }
+                client.shutdown();
+            }
+        }
+    }
+
+    private static RedissonClient client(RedisProcess server) {
+        Config config = new Config();
+        config.setCodec(StringCodec.INSTANCE);
+        // Redisson's watchdog renews at a third of this, as distlock renews at a third of its lease.
+        config.setLockWatchdogTimeout(LEASE.toMillis());
+        config.useSingleServer().setAddress(server.address()).setTimeout(1000).setRetryAttempts(0);
+        return Redisson.create(config);
+    }
+
+    private static long delta(Map<String, Long> before, Map<String, Long> after, String... commands) {
+        long sum = 0;
+        for (String command : commands) {
+            sum += after.getOrDefault(command, 0L) - before.getOrDefault(command, 0L);
+        }
+        return sum;
+    }
+
+    /** Calls per command ({@code cmdstat_NAME:calls=N,...}) from {@code INFO commandstats}. */
+    private static Map<String, Long> commandStats(RedisProcess server) throws IOException {
+        String info = server.info("commandstats");
+        if (info.isEmpty()) {
+            throw new IOException("redis-server did not answer INFO commandstats");
+        }
+        Map<String, Long> calls = new TreeMap<>();
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                int at = line.indexOf("calls=") + "calls=".length();
+                int end = line.indexOf(',', at);
+                calls.put(name, Long.parseLong(line.substring(at, end < 0 ? line.length() : end)));
+            }
+        }
+        return calls;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Used heap after full collections; a few rounds, since one System.gc() may leave garbage behind. */
+    private static long liveHeap() throws InterruptedException {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    static String render(List<Result> results, double load, long windowSeconds) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Redis %s on loopback, lease %d s, one manager / one Redisson client, "
+                        + "%d s window after the first renewals; 1-minute load average at start %.1f on %d cores.%n%n",
+                serverVersion(), LEASE.toSeconds(), windowSeconds, load,
+                Runtime.getRuntime().availableProcessors()));
+        md.append("| held locks | impl | scripts/s (server) | all commands/s (server) | client CPU (% of a core) "
+                + "| heap B/lock | acquire all (s) | release all (s) | lost |\n");
+        md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            md.append(String.format(Locale.ROOT, "| %,d | %s | %,.0f | %,.0f | %.1f | %,.0f | %.2f | %.2f | %s |%n",
+                    r.n(), r.impl(), r.scriptsPerSecond(), r.commandsPerSecond(), r.cpuPercent(), r.bytesPerLock(),
+                    r.acquireSeconds(), r.releaseSeconds(), r.impl().equals("distlock") ? r.lost() : "–"));
+        }
+        md.append("\nRatios distlock / RLock:\n\n| held locks | scripts/s | client CPU | heap/lock | acquire all "
+                + "| release all |\n|---:|---:|---:|---:|---:|---:|\n");
+        for (int i = 0; i + 1 < results.size(); i += 2) {
+            Result d = results.get(i);
+            Result r = results.get(i + 1);
+            md.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f | %.2f |%n", d.n(),
+                    d.scriptsPerSecond() / r.scriptsPerSecond(), d.cpuPercent() / r.cpuPercent(),
+                    d.bytesPerLock() / r.bytesPerLock(), d.acquireSeconds() / r.acquireSeconds(),
+                    d.releaseSeconds() / r.releaseSeconds()));
+        }
+        return md.toString();
+    }
+
+    private static String serverVersion() {
+        try {
+            Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+            String version = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            int at = version.indexOf("v=");
+            return at < 0 ? version : version.substring(at + 2, version.indexOf(' ', at));
+        } catch (IOException | InterruptedException e) {
+            return "(version unknown)";
+        }
+    }
+}
