@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  * distlock and of each raw primitive, allocation per operation, and the ratio distlock/raw; then throughput on
  * distinct keys with 1, 2 and 16 threads.
  *
- * <p>Arguments: {@code [--quick] [--out FILE] [REGEX]}. REGEX selects benchmark classes (default: all);
- * {@code --quick} makes one short iteration of each, in-process, to check that everything runs.
+ * <p>Arguments: {@code [--quick] [--forks N] [--out FILE] [REGEX]}. REGEX selects benchmark classes (default: all);
+ * {@code --quick} makes one short iteration of each, in-process, to check that everything runs; {@code --forks N}
+ * runs each benchmark in N JVMs (default 1), whose iterations JMH pools.
  */
 public final class BenchmarkReport {
 
@@ -52,6 +53,12 @@ public final class BenchmarkReport {
      * (the hand-written reading of the numbers) is kept by the next run, below the new tables.
      */
     static final String NOTES_MARKER = "<!-- Generated above by ./bench; written by hand below, kept across runs. -->";
+
+    /**
+     * JMH forks per benchmark ({@code --forks N}): on a noisy machine more forks average out what one JVM's layout
+     * and neighbours did to it. Default 1.
+     */
+    private static int forks = 1;
 
     /** The 1-minute load average when the run started, for the report's header. */
     private static String loadAtStart = "unknown";
@@ -90,6 +97,7 @@ public final class BenchmarkReport {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--forks" -> forks = Integer.parseInt(args[++i]);
                 default -> include = args[i];
             }
         }
@@ -116,7 +124,7 @@ public final class BenchmarkReport {
             return options.forks(0).warmupIterations(0).measurementIterations(1)
                     .measurementTime(TimeValue.milliseconds(100));
         }
-        return options.forks(1).warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3)
+        return options.forks(forks).warmupIterations(2).warmupTime(TimeValue.seconds(1)).measurementIterations(3)
                 .measurementTime(TimeValue.seconds(2)).jvmArgsAppend("-Xms1g", "-Xmx1g",
                         // The openings Hazelcast asks for at startup (it warns without them, and works).
                         "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",

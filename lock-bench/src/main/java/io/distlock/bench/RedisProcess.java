@@ -100,6 +100,21 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
+    /** Sends {@code signal} (e.g. {@code STOP}, {@code CONT}) to the server process; returns once it was sent. */
+    void signal(String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run kill", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling redis-server", e);
+        }
+    }
+
     @Override
     public void close() {
         process.destroyForcibly();
