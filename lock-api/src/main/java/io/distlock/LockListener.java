@@ -40,7 +40,8 @@ public interface LockListener {
 
     /**
      * The manager was built and is about to hand out locks. Called once, on the thread that built it, before any
-     * other call.
+     * other call. A listener that throws here refuses the manager: it gets no further calls from it (e.g. a listener
+     * that keeps per-manager state and already serves another manager), and the manager works without it.
      *
      * @param backend the backend's name as the manager reports it, e.g. {@code redis} or {@code local:orders}
      */

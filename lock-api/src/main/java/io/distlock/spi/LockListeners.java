@@ -6,6 +6,7 @@ import io.distlock.LockLoss;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,17 +23,28 @@ final class LockListeners {
 
     private final Guarded[] listeners;
 
-    private LockListeners(List<LockListener> listeners) {
-        this.listeners = listeners.stream().map(Guarded::new).toArray(Guarded[]::new);
+    private LockListeners(List<Guarded> listeners) {
+        this.listeners = listeners.toArray(Guarded[]::new);
     }
 
-    /** The dispatcher for {@code listeners}, or null if there are none, so the manager skips even the timing. */
-    static LockListeners of(List<LockListener> listeners) {
-        return listeners.isEmpty() ? null : new LockListeners(listeners);
-    }
-
-    void opened(String backend) {
-        each(l -> l.opened(backend), "opened");
+    /**
+     * Tells each listener that a manager on {@code backend} opened, and returns the dispatcher for those that did not
+     * refuse it by throwing, or null if none is left, so the manager skips even the timing.
+     */
+    static LockListeners open(List<LockListener> listeners, String backend) {
+        List<Guarded> accepted = new ArrayList<>(listeners.size());
+        for (LockListener listener : listeners) {
+            try {
+                listener.opened(backend);
+                accepted.add(new Guarded(listener));
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                log.warn("lock listener {} refused the {} lock manager and gets no events from it", listener,
+                        backend, e);
+            }
+        }
+        return accepted.isEmpty() ? null : new LockListeners(accepted);
     }
 
     void acquired(LockHandle handle, long waitedNanos) {
