@@ -1,6 +1,7 @@
 package io.distlock.micrometer;
 
 import io.distlock.LockHandle;
+import io.distlock.LockConfigurationException;
 import io.distlock.LockListener;
 import io.distlock.LockLoss;
 import io.distlock.LockManager;
@@ -199,7 +200,7 @@ public final class LockInstrumentation implements LockListener {
     public void backendError(String key, Operation operation, Throwable error, long elapsedNanos) {
         Bound current = state;
         if (current != null) {
-            current.errors.get(operation).increment();
+            current.errors.get(operation)[error instanceof LockConfigurationException ? 1 : 0].increment();
             if (operation == Operation.ACQUIRE) {
                 current.error.record(elapsedNanos, TimeUnit.NANOSECONDS);
             }
@@ -250,7 +251,8 @@ public final class LockInstrumentation implements LockListener {
         final Map<LockLoss.Reason, Counter> lost = new EnumMap<>(LockLoss.Reason.class);
         final Counter renewed;
         final Counter renewalFailed;
-        final Map<Operation, Counter> errors = new EnumMap<>(Operation.class);
+        /** Per operation: [0] the store could not be reached or failed, [1] it refused the configuration. */
+        final Map<Operation, Counter[]> errors = new EnumMap<>(Operation.class);
         /** The held-time sample of every handle held now; handles compare by identity. */
         final Map<LockHandle, LongTaskTimer.Sample> samples = new ConcurrentHashMap<>();
 
@@ -271,15 +273,20 @@ public final class LockInstrumentation implements LockListener {
             renewed = renewals(common, "renewed");
             renewalFailed = renewals(common, "failed");
             for (Operation operation : Operation.values()) {
-                errors.put(operation, register(Counter.builder(meterConvention.backendErrorsName()).tags(common)
-                        .tag("operation", operation.name().toLowerCase(Locale.ROOT))
-                        .description("backend calls made for callers that failed").register(meters)));
+                errors.put(operation, new Counter[] {backendErrors(common, operation, "outage"),
+                        backendErrors(common, operation, "configuration")});
             }
         }
 
         private Timer acquireTimer(Tags common, String outcome) {
             return register(Timer.builder(meterConvention.acquireName()).tags(common).tag("outcome", outcome)
                     .description("lock acquisition calls, from start to outcome").register(meters));
+        }
+
+        private Counter backendErrors(Tags common, Operation operation, String kind) {
+            return register(Counter.builder(meterConvention.backendErrorsName()).tags(common)
+                    .tag("operation", operation.name().toLowerCase(Locale.ROOT)).tag("kind", kind)
+                    .description("backend calls made for callers that failed").register(meters));
         }
 
         private Counter renewals(Tags common, String outcome) {

@@ -16,8 +16,10 @@ import io.micrometer.core.instrument.Tags;
  *       {@code backend_unreachable} or {@code session_lost};</li>
  *   <li>{@code distlock.renewals} — counter of lease renewals; tag {@code outcome} = {@code renewed} or
  *       {@code failed} (retried within the lease);</li>
- *   <li>{@code distlock.backend.errors} — counter of failed backend calls made for callers; tag {@code operation} =
- *       {@code acquire}, {@code wait} or {@code release}.</li>
+ *   <li>{@code distlock.backend.errors} — counter of failed backend calls made for callers; tags {@code operation} =
+ *       {@code acquire}, {@code wait} or {@code release}, and {@code kind} = {@code configuration} (the store
+ *       refused the configuration: {@link io.distlock.LockConfigurationException}, retrying does not help) or
+ *       {@code outage} (anything else).</li>
  * </ul>
  * Every meter also has the {@linkplain #commonTags common tags} {@code backend} (e.g. {@code redis}) and
  * {@code manager} (the name given to the instrumentation). Implementations must be thread safe and return the same

@@ -84,7 +84,8 @@ class LockInstrumentationTest {
             faults.startOutage();
             assertThatThrownBy(() -> locks.tryLock("k")).isInstanceOf(LockBackendException.class);
             faults.endOutage();
-            assertThat(meters.get("distlock.backend.errors").tag("operation", "acquire").counter().count())
+            assertThat(meters.get("distlock.backend.errors").tag("operation", "acquire").tag("kind", "outage")
+                    .counter().count())
                     .isEqualTo(1);
             assertThat(acquireCount("error")).isEqualTo(1);
             assertThat(meters.get("distlock.lost").tag("reason", "backend_unreachable").counter().count()).isZero();

@@ -77,7 +77,8 @@ class RedisInstrumentationTest {
 
             redis.kill();
             assertThatThrownBy(() -> locks.tryLock(key)).isInstanceOf(LockBackendException.class);
-            assertThat(count("distlock.backend.errors", "operation", "acquire")).isEqualTo(1);
+            assertThat(meters.get("distlock.backend.errors").tag("operation", "acquire").tag("kind", "outage")
+                    .counter().count()).isEqualTo(1);
             assertThat(timed("error")).isEqualTo(1);
         }
         assertThat(meters.find("distlock.acquire").meters()).as("removed with their manager").isEmpty();
