@@ -33,7 +33,9 @@ import java.util.concurrent.Executor;
 public record LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix,
                            Ticker ticker, Executor lossExecutor, List<LockListener> listeners) {
 
+    /** The default lease, 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** The default operation timeout, 3 seconds. */
     public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(3);
     /** The shortest lease accepted: renewal runs at a third of it, and backends count leases in milliseconds. */
     public static final Duration MIN_LEASE = Duration.ofMillis(30);
@@ -43,6 +45,12 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
     /**
      * Validates the settings.
      *
+     * @param lease the lease
+     * @param renewal whether handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix the key prefix
+     * @param ticker the time base
+     * @param lossExecutor where {@code lost()} completes
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the lease is shorter than {@link #MIN_LEASE}, the operation timeout is not
      *     positive, or the prefix is longer than 256 UTF-8 bytes
@@ -101,27 +109,71 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
         this(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, List.of());
     }
 
-    /** Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker, default loss executor. */
+    /**
+     * Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker, default loss executor.
+     *
+     * @return the defaults
+     */
     public static LockSettings defaults() {
         return new LockSettings(DEFAULT_LEASE, true, DEFAULT_OPERATION_TIMEOUT, "", Ticker.system());
     }
 
+    /**
+     * A copy with another lease.
+     *
+     * @param lease the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withLease(Duration lease) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
+    /**
+     * A copy with another renewal.
+     *
+     * @param renewal the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withRenewal(boolean renewal) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
+    /**
+     * A copy with another operationTimeout.
+     *
+     * @param operationTimeout the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withOperationTimeout(Duration operationTimeout) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
+    /**
+     * A copy with another keyPrefix.
+     *
+     * @param keyPrefix the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withKeyPrefix(String keyPrefix) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
+    /**
+     * A copy with another ticker.
+     *
+     * @param ticker the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withTicker(Ticker ticker) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }

@@ -142,8 +142,12 @@ public final class LockManagerCore implements LockManager {
 
     /**
      * Builds a manager on {@code backend}. The manager takes the backend over: closing the manager closes the backend
-     * (which in turn closes only what it owns).
+     * (which in turn closes only what it owns), also when it rejects the settings.
      *
+     * @param backend the backend
+     * @param settings the settings
+     * @return the manager
+     * @throws IllegalArgumentException if renewal is on and the settings cannot keep a lease ({@link #requireRenewable})
      * @throws NullPointerException if an argument is null
      */
     public static LockManager create(LockBackend backend, LockSettings settings) {

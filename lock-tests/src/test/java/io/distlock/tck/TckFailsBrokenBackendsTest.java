@@ -120,7 +120,7 @@ class TckFailsBrokenBackendsTest {
     @Test
     @DisplayName("clause 9: an acquisition the store runs after it timed out leaves no ghost lock")
     void coreReleasesAmbiguousAcquisitions() {
-        assertAbsorbed(Bug.ACQUIRES_AFTER_TIMEOUT, BrokenOutage.class, "ambiguousAcquisitionLeavesNoGhostLock");
+        assertAbsorbed(Bug.ACQUIRES_AFTER_TIMEOUT, BrokenOutage.class, "tryLockDuringOutageThrows");
     }
 
     private static void assertCaught(Bug bug, Class<?> testClass, String method) {
