@@ -10,7 +10,9 @@ package io.distlock;
  * critical section of the manager, on the thread where the event happened: the caller's thread for acquisitions,
  * contention, time-outs, releases and their backend errors; the manager's renewal threads for renewals, renewal
  * failures and the losses they find; its renewal tick for leases that ran out; the backend's event thread for a lost
- * session. Calls for one handle come in order (acquired, then renewals, then released or lost). A listener must be
+ * session. For one handle, {@code acquired} comes first on the acquiring thread and {@code released} or {@code lost}
+ * ends it, but another thread can close or lose the handle while {@code acquired} is still running: a listener that
+ * keeps state per handle checks {@link LockHandle#isHeld()} after recording it. A listener must be
  * thread safe and fast (a counter update, a log line): a listener that blocks delays the thread that called it, e.g.
  * the renewal of other locks, so one that needs to block hands the event to an executor of its own.
  *

@@ -194,6 +194,29 @@ class LockListenerTest {
     }
 
     @Test
+    void aListenerThatThrowsWhenOpenedGetsNothingFromThatManager() {
+        AtomicInteger calls = new AtomicInteger();
+        LockListener refusing = new LockListener() {
+            @Override
+            public void opened(String backend) {
+                throw new IllegalStateException("serves another manager already");
+            }
+
+            @Override
+            public void acquired(LockHandle handle, long waitedNanos) {
+                calls.incrementAndGet();
+            }
+        };
+        Recorder recorder = new Recorder();
+        try (LockManager manager = LocalLockManager.builder().name(table())
+                .settings(fixedLease.withListener(refusing).withListener(recorder)).build()) {
+            manager.tryLock("k").orElseThrow().close();
+        }
+        assertThat(calls).hasValue(0);
+        assertThat(recorder.events).contains("acquired k 0", "released k 0");
+    }
+
+    @Test
     void listenersAreAddedToTheSettingsOfALockUri() {
         Recorder recorder = new Recorder();
         String table = table();

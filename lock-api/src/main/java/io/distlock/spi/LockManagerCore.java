@@ -104,7 +104,7 @@ public final class LockManagerCore implements LockManager {
     /** Set by close() after a release failed: the remaining handles are left to their leases. */
     private volatile boolean releasesAbandoned;
     /** The settings' listeners, or null when there are none, so that a manager without them does no timing. */
-    final LockListeners listeners;
+    private final LockListeners listeners;
 
     private LockManagerCore(LockBackend backend, LockSettings settings) {
         this.backend = backend;

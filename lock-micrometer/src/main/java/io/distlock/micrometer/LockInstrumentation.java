@@ -147,6 +147,10 @@ public final class LockInstrumentation implements LockListener {
         if (current != null) {
             current.acquired.record(waitedNanos, TimeUnit.NANOSECONDS);
             current.samples.put(handle, current.held.start());
+            // Closed or lost by another thread while this ran, perhaps before the sample existed: end it here.
+            if (!handle.isHeld()) {
+                stopHeld(handle);
+            }
         }
     }
 
