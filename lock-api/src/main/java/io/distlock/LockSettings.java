@@ -21,12 +21,26 @@ import java.util.Objects;
 public record LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix,
                            Ticker ticker) {
 
+    /** The default lease, 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** The default operation timeout, 3 seconds. */
     public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(3);
     /** The shortest lease accepted: renewal runs at a third of it, and backends count leases in milliseconds. */
     public static final Duration MIN_LEASE = Duration.ofMillis(30);
     static final int MAX_PREFIX_BYTES = 256;
 
+    /**
+     * Validates the settings.
+     *
+     * @param lease how long a lock outlives its last renewal
+     * @param renewal whether open handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix prepended to every key
+     * @param ticker the time base
+     * @throws NullPointerException if a duration, the prefix or the ticker is null
+     * @throws IllegalArgumentException if the lease is shorter than {@link #MIN_LEASE}, the operation timeout is not
+     *     positive, or the prefix is longer than 256 UTF-8 bytes
+     */
     public LockSettings {
         Objects.requireNonNull(lease, "lease must not be null");
         Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
@@ -43,27 +57,64 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
         }
     }
 
-    /** Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker. */
+    /**
+     * Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker.
+     *
+     * @return the default settings
+     */
     public static LockSettings defaults() {
         return new LockSettings(DEFAULT_LEASE, true, DEFAULT_OPERATION_TIMEOUT, "", Ticker.system());
     }
 
+    /**
+     * A copy with another lease.
+     *
+     * @param lease the new lease, at least {@link #MIN_LEASE}
+     * @return the new settings
+     * @throws IllegalArgumentException if the lease is too short
+     */
     public LockSettings withLease(Duration lease) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
     }
 
+    /**
+     * A copy with renewal switched on or off (off: fixed-lease mode).
+     *
+     * @param renewal whether open handles are renewed
+     * @return the new settings
+     */
     public LockSettings withRenewal(boolean renewal) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
     }
 
+    /**
+     * A copy with another operation timeout.
+     *
+     * @param operationTimeout the new timeout, positive
+     * @return the new settings
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
     public LockSettings withOperationTimeout(Duration operationTimeout) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
     }
 
+    /**
+     * A copy with another key prefix.
+     *
+     * @param keyPrefix the new prefix, at most 256 UTF-8 bytes
+     * @return the new settings
+     * @throws IllegalArgumentException if the prefix is too long
+     */
     public LockSettings withKeyPrefix(String keyPrefix) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
     }
 
+    /**
+     * A copy with another time base, e.g. a fake ticker in tests.
+     *
+     * @param ticker the new ticker
+     * @return the new settings
+     */
     public LockSettings withTicker(Ticker ticker) {
         return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
     }

@@ -22,13 +22,16 @@ import java.time.Duration;
  */
 public interface LockBackend extends AutoCloseable {
 
-    /** A short name for messages and thread names, e.g. {@code redis}. */
+    /** {@return a short name for messages and thread names, e.g. {@code redis}} */
     String name();
 
     /**
      * One atomic attempt to take {@code key} for {@code owner} with the given lease. On success the lock's
      * fencing token is computed in the same atomic step and is larger than every token issued for this key before.
      *
+     * @param key the prefixed key
+     * @param owner the unique owner id of the acquiring handle
+     * @param lease how long the lock lives without renewal
      * @return the outcome; never null
      * @throws LockBackendException if the store could not answer in time or failed
      */
@@ -38,6 +41,8 @@ public interface LockBackend extends AutoCloseable {
      * Releases {@code key} if {@code owner} holds it and notifies waiters; does nothing otherwise. Must complete even
      * when the calling thread is interrupted (keep its interrupt flag set).
      *
+     * @param key the prefixed key
+     * @param owner the owner id the lock was acquired with
      * @return true if the lock was held by {@code owner} and is now released
      * @throws LockBackendException if the store could not answer in time or failed
      */
@@ -46,6 +51,9 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Extends the lease of {@code key} if {@code owner} still holds it. Only called when {@link #needsRenewal()}.
      *
+     * @param key the prefixed key
+     * @param owner the owner id the lock was acquired with
+     * @param lease the new lease, counted from now
      * @return true if {@code owner} still holds the key and its lease now ends {@code lease} from now
      * @throws LockBackendException if the store could not answer in time or failed
      */
@@ -56,6 +64,8 @@ public interface LockBackend extends AutoCloseable {
      * or deleted. Spurious calls are allowed; missed ones only delay a waiter until its next re-check. The core
      * subscribes before it tries, so a release between the attempt and the wait is never missed.
      *
+     * @param key the prefixed key
+     * @param onRelease called when the key may have become free
      * @return the subscription, closed by the core when it stops waiting
      * @throws LockBackendException if the subscription could not be made in time
      */
@@ -64,6 +74,8 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Whether leases are kept alive by {@link #renew}. A backend whose locks live as long as a client session (such as
      * ZooKeeper's ephemeral nodes) returns false and reports session loss through its {@link LossListener}.
+     *
+     * @return true if the core must call {@link #renew} for open handles
      */
     default boolean needsRenewal() {
         return true;
@@ -72,6 +84,8 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Called once by the core before any other call, with where to report locks that the backend itself finds lost
      * (session expiry, a deleted node). Backends that only learn of losses through {@link #renew} ignore it.
+     *
+     * @param listener where to report lost locks; never null
      */
     default void setLossListener(LossListener listener) {
     }
@@ -93,6 +107,11 @@ public interface LockBackend extends AutoCloseable {
         /**
          * Reports that {@code owner} no longer holds {@code key} (the prefixed key the backend was given).
          * Reports for owners the core no longer tracks are ignored.
+         *
+         * @param key the prefixed key
+         * @param owner the owner id that lost it
+         * @param reason what the backend observed
+         * @param cause the failure behind the loss, or null
          */
         void lost(String key, String owner, LockLoss.Reason reason, Throwable cause);
     }

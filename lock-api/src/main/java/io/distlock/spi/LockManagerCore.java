@@ -98,6 +98,9 @@ public final class LockManagerCore implements LockManager {
      * Builds a manager on {@code backend}. The manager takes the backend over: closing the manager closes the backend
      * (which in turn closes only what it owns).
      *
+     * @param backend the backend, taken over by the manager
+     * @param settings the settings of the manager
+     * @return a new manager
      * @throws NullPointerException if an argument is null
      */
     public static LockManager create(LockBackend backend, LockSettings settings) {
