@@ -111,7 +111,6 @@ final class HazelcastLockBackend implements LockBackend {
      * afterwards.
      */
     private long call(String what, String key, LockEntryProcessor operation, boolean uninterruptible) {
-        Long result = (Long) calls.execute(what, key, operation, uninterruptible);
-        return result == null ? 0 : result;
+        return (Long) calls.executeForResult(what, key, operation, uninterruptible);
     }
 }
