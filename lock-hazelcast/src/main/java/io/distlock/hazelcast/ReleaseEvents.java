@@ -124,8 +124,20 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
             registrar.shutdown();
             return;
         }
-        // Queued on the registrar behind a registration still running, so the removal always follows it.
-        CompletableFuture<Void> removed = registered.thenAcceptAsync(this::remove, registrar);
+        // The registrar runs one task at a time, in order: this removal runs after a registration still running,
+        // and shutdown() lets queued tasks finish. (A completion callback on the registration could run after the
+        // registrar stopped taking tasks, and the listener would stay on the caller's instance.)
+        CompletableFuture<Void> removed = new CompletableFuture<>();
+        registrar.execute(() -> {
+            try {
+                UUID id = registered.isDone() && !registered.isCompletedExceptionally() ? registered.join() : null;
+                if (id != null) {
+                    remove(id);
+                }
+            } finally {
+                removed.complete(null);
+            }
+        });
         registrar.shutdown();
         try {
             BoundedAwait.until(removed, System.nanoTime() + timeout.toNanos(), BoundedAwait.Interrupts.FINISH,

@@ -1,5 +1,6 @@
 package io.distlock.hazelcast;
 
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import io.distlock.LockBackendException;
 import io.distlock.LockHandle;
 import io.distlock.LockLoss;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +176,77 @@ class HazelcastFaultTest {
             if (round == 0) {
                 cluster.restartAll();
             }
+        }
+    }
+
+    /**
+     * A member's cluster clock steps: every master heartbeat sets its offset to {@code masterTime - localTime}, so a
+     * heartbeat delivered late (a member resumed after a pause) steps it back by its delay, and the next one steps it
+     * forward again. This shifts the granting member's cluster clock as such heartbeats do, on a single member (its
+     * own master, so no heartbeat resets it): back before the grant and forward after it, or forward during the
+     * lease. A lease judged in cluster time then ends early by the step, and a contender gets the key while the
+     * holder's handle says held; judged on the granting member's monotonic clock, it does not move.
+     */
+    @ParameterizedTest(name = "cluster clock {0}")
+    @ValueSource(strings = {"back before the grant, forward after", "forward during the lease"})
+    @DisplayName("a clock step on the granting member does not end a lease early")
+    void clockStepDoesNotShortenALease(String step) throws Exception {
+        TestCluster cluster = cluster("clock-step", 1);
+        Duration lease = Duration.ofSeconds(3);
+        long stepMillis = 2500;
+        LockSettings settings = LockSettings.defaults().withLease(lease).withOperationTimeout(TIMEOUT);
+        LockManager holder = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(holder);
+        LockManager contender = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings)
+                .build();
+        resources.add(contender);
+        MemberClock clock = new MemberClock(cluster.member(0));
+        String key = key("clock");
+        if (step.startsWith("back")) {
+            clock.shift(-stepMillis);
+        }
+        LockHandle held = holder.tryLock(key).orElseThrow();
+        try {
+            // Back before the grant: this is the clock settling again. Otherwise a plain step forward.
+            clock.shift(stepMillis);
+            // Well inside the lease, and before the holder's first renewal (a third of the lease).
+            long end = System.nanoTime() + Duration.ofMillis(900).toNanos();
+            while (System.nanoTime() - end < 0) {
+                Optional<LockHandle> stolen = contender.tryLock(key);
+                stolen.ifPresent(LockHandle::close);
+                assertThat(stolen).as("%s taken while its holder still held it (held: %s) after the clock stepped %s",
+                        key, held.isHeld(), step).isEmpty();
+                Thread.sleep(20); // pacing only
+            }
+            assertThat(held.isHeld()).isTrue();
+        } finally {
+            clock.restore();
+            held.close();
+        }
+    }
+
+    /** The cluster clock offset of one member, shifted as a master heartbeat would, and restored. */
+    private static final class MemberClock {
+        private final Object clock;
+        private final Method get;
+        private final Method set;
+        private final long original;
+
+        MemberClock(com.hazelcast.core.HazelcastInstance member) throws ReflectiveOperationException {
+            clock = ((HazelcastInstanceProxy) member).getOriginal().node.getClusterService().getClusterClock();
+            get = clock.getClass().getDeclaredMethod("getClusterTimeDiff");
+            set = clock.getClass().getDeclaredMethod("setClusterTimeDiff", long.class);
+            get.setAccessible(true);
+            set.setAccessible(true);
+            original = (long) get.invoke(clock);
+        }
+
+        void shift(long millis) throws ReflectiveOperationException {
+            set.invoke(clock, (long) get.invoke(clock) + millis);
+        }
+
+        void restore() throws ReflectiveOperationException {
+            set.invoke(clock, original);
         }
     }
 }
