@@ -25,9 +25,11 @@ import java.util.Objects;
  * <p><b>Guarantees and their limits.</b> Locks survive the crash of a member as long as the lock map has a backup
  * (the default, one synchronous backup). Hazelcast's IMap is AP: during a network partition (split brain) both sides
  * can grant the same key until the merge; configure split-brain protection on the lock map to make the minority side
- * fail with {@link LockBackendException} instead, and check fencing tokens at the resource. Fencing tokens come from a
- * per-key counter combined with the cluster clock, so they keep increasing after a cluster restart that lost every
- * lock (as long as the cluster clock did not step back by more than the token retention).
+ * fail with {@link LockBackendException} once it has noticed the split, and check fencing tokens at the resource.
+ * Tokens never repeat across the sides of a split (their low bits name the granting member), increase along each
+ * side's history, and keep increasing after a merge or a cluster restart that lost every lock (as long as the
+ * cluster clock did not step back by more than the token retention). Lease ends are judged on the granting member's
+ * monotonic clock, so a step of the cluster clock (as after a member was paused) does not end a lease early.
  *
  * <p><b>Members need the entry processor class.</b> Embedded members and clients whose members run in the same JVM
  * have it; a standalone cluster needs the lock-hazelcast jar on every member's classpath, or calls fail with a

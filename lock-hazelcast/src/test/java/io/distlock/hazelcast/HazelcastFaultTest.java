@@ -179,6 +179,30 @@ class HazelcastFaultTest {
         }
     }
 
+    @ParameterizedTest(name = "cluster {0}")
+    @ValueSource(strings = {"terminated", "not answering key operations"})
+    @DisplayName("close() of a manager with its own client returns within about one operation timeout in an outage")
+    void closeIsBoundedInAnOutage(String outage) throws InterruptedException {
+        TestCluster cluster = cluster("close-outage", 1);
+        LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
+                .clusterName(cluster.clusterName()).settings(settings()).build();
+        String key = key("close");
+        LockHandle held = manager.tryLock(key).orElseThrow();
+        // A wait registers the release listener, which close() removes.
+        assertThat(manager.tryLock(key, Duration.ofMillis(100))).isEmpty();
+        if (outage.equals("terminated")) {
+            cluster.terminateAll();
+        } else {
+            cluster.blockPartitions();
+        }
+        long start = System.nanoTime();
+        manager.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        System.out.printf("close() with the cluster %s took %d ms (operation timeout %d ms)%n", outage,
+                took.toMillis(), TIMEOUT.toMillis());
+        assertThat(took).as("close() with the cluster %s", outage).isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(2));
+    }
+
     /**
      * A member's cluster clock steps: every master heartbeat sets its offset to {@code masterTime - localTime}, so a
      * heartbeat delivered late (a member resumed after a pause) steps it back by its delay, and the next one steps it

@@ -136,8 +136,9 @@ class HazelcastLockManagerTest {
                 .hasMessageStartingWith("could not connect to hazelcast cluster 'x'");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         System.out.printf("build() against an unreachable port %d failed after %d ms%n", port, took.toMillis());
-        // Bound: the 1 s operation timeout plus creating and terminating a client on a loaded machine.
-        assertThat(took).isLessThan(Duration.ofSeconds(4));
+        // Bound: the 1 s operation timeout plus terminating the client (0.25 s for the first of a JVM), with slack for
+        // a loaded machine.
+        assertThat(took).isLessThan(Duration.ofSeconds(3));
     }
 
     @Test
