@@ -66,7 +66,8 @@ class HazelcastFaultTest {
 
     private LockManager clientManager(TestCluster cluster, LockSettings settings) {
         LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
-                .clusterName(cluster.clusterName()).settings(settings).build();
+                .clusterName(cluster.clusterName())
+                .connectTimeout(TestCluster.CONNECT_TIMEOUT).settings(settings).build();
         resources.add(manager);
         return manager;
     }
@@ -185,7 +186,8 @@ class HazelcastFaultTest {
     void closeIsBoundedInAnOutage(String outage) throws InterruptedException {
         TestCluster cluster = cluster("close-outage", 1);
         LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
-                .clusterName(cluster.clusterName()).settings(settings()).build();
+                .clusterName(cluster.clusterName())
+                .connectTimeout(TestCluster.CONNECT_TIMEOUT).settings(settings()).build();
         String key = key("close");
         LockHandle held = manager.tryLock(key).orElseThrow();
         // A wait registers the release listener, which close() removes.

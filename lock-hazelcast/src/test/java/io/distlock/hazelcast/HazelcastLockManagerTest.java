@@ -60,7 +60,8 @@ class HazelcastLockManagerTest {
     void uriManagerExcludesEmbeddedManager() {
         int clientsBefore = HazelcastClient.getAllHazelcastClients().size();
         String key = key();
-        try (LockManager viaUri = LockManagers.create(URI.create(uri("map=uri.locks&lease=5s&timeout=1s")));
+        URI withMap = URI.create(uri("map=uri.locks&lease=5s&timeout=1s&connectTimeout=15s"));
+        try (LockManager viaUri = LockManagers.create(withMap);
              LockManager embedded = HazelcastLockManager.builder().instance(cluster.member(0)).mapName("uri.locks")
                      .build()) {
             assertThat(HazelcastClient.getAllHazelcastClients()).hasSize(clientsBefore + 1);

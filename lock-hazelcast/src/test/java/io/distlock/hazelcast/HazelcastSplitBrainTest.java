@@ -158,7 +158,8 @@ class HazelcastSplitBrainTest {
     }
 
     @Test
-    @DisplayName("without split-brain protection both sides grant, and no token repeats; after the merge tokens are larger")
+    @DisplayName("without split-brain protection both sides grant, and no token repeats; after the merge tokens are "
+            + "larger")
     void unprotectedSplitNeverRepeatsATokenAcrossSides() throws InterruptedException {
         PartitionableCluster cluster = PartitionableCluster.start("split", 3, null);
         resources.add(cluster);
