@@ -88,8 +88,13 @@ abstract class EntryCalls {
      * @throws LockBackendException on no answer within the timeout, interruption, or any failure
      */
     final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible) {
+        return execute(what, key, processor, uninterruptible, System.nanoTime() + timeoutNanos);
+    }
+
+    /** As {@link #execute(String, String, EntryProcessor, boolean)}, giving up by {@code deadline} (nanoTime). */
+    final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible,
+                         long deadline) {
         Class<?> processorClass = processor.getClass();
-        long deadline = System.nanoTime() + timeoutNanos;
         CompletableFuture<?> future;
         try {
             future = send(key, processor);
@@ -102,7 +107,7 @@ abstract class EntryCalls {
                     @Override
                     public LockBackendException timedOut(TimeoutException e) {
                         return new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
-                                + "' got no answer within " + timeout, e);
+                                + "' got no answer in time (operation timeout " + timeout + ")", e);
                     }
 
                     @Override
@@ -129,7 +134,13 @@ abstract class EntryCalls {
      */
     final Object executeForResult(String what, String key, EntryProcessor<String, ?, ?> processor,
                                   boolean uninterruptible) {
-        Object result = execute(what, key, processor, uninterruptible);
+        return executeForResult(what, key, processor, uninterruptible, System.nanoTime() + timeoutNanos);
+    }
+
+    /** As {@link #executeForResult(String, String, EntryProcessor, boolean)}, giving up by {@code deadline}. */
+    final Object executeForResult(String what, String key, EntryProcessor<String, ?, ?> processor,
+                                  boolean uninterruptible, long deadline) {
+        Object result = execute(what, key, processor, uninterruptible, deadline);
         if (result == null) {
             throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName + "' got an empty "
                     + "answer (null) from the cluster; the members may run another version of "

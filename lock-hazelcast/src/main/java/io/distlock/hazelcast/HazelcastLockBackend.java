@@ -26,6 +26,7 @@ final class HazelcastLockBackend implements LockBackend {
     private final IMap<String, String> map;
     private final EntryCalls calls;
     private final long retentionMillis;
+    private final long timeoutNanos;
     private final ReleaseEvents events;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -36,6 +37,7 @@ final class HazelcastLockBackend implements LockBackend {
         this.map = instance.getMap(mapName);
         this.calls = EntryCalls.of(map, timeout);
         this.retentionMillis = retention.toMillis();
+        this.timeoutNanos = timeout.toNanos();
         this.events = new ReleaseEvents(map, timeout);
     }
 
@@ -46,10 +48,15 @@ final class HazelcastLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
+        return tryAcquire(key, owner, lease, System.nanoTime() + timeoutNanos);
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
         long result;
         try {
-            result = call("acquiring", key, LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis),
-                    false);
+            result = (Long) calls.executeForResult("acquiring", key,
+                    LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), false, deadlineNanos);
         } catch (LockBackendException e) {
             // The call may still be applied after we gave up: release under the same owner, so a lock nobody knows
             // of does not block the key for a whole lease. Ordered behind the acquire on the partition's thread.
@@ -72,7 +79,12 @@ final class HazelcastLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        return events.subscribe(key, onRelease);
+        return subscribe(key, onRelease, System.nanoTime() + timeoutNanos);
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        return events.subscribe(key, onRelease, deadlineNanos);
     }
 
     @Override

@@ -60,11 +60,14 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
         });
     }
 
-    /** Subscribes {@code onRelease} to releases of {@code key}, registering the listener first if needed. */
-    LockBackend.Subscription subscribe(String key, Runnable onRelease) {
+    /**
+     * Subscribes {@code onRelease} to releases of {@code key}, registering the listener first if needed, waiting for
+     * that until {@code deadline} (nanoTime).
+     */
+    LockBackend.Subscription subscribe(String key, Runnable onRelease, long deadline) {
         LockBackend.Subscription subscription = listeners.add(key, onRelease);
         try {
-            awaitRegistration(key);
+            awaitRegistration(key, deadline);
         } catch (RuntimeException e) {
             subscription.close();
             throw e;
@@ -72,8 +75,7 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
         return subscription;
     }
 
-    private void awaitRegistration(String key) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private void awaitRegistration(String key, long deadline) {
         CompletableFuture<UUID> pending;
         synchronized (this) {
             if (closed) {
@@ -89,7 +91,7 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
             @Override
             public LockBackendException timedOut(TimeoutException e) {
                 return new LockBackendException("listening for releases of '" + key + "' in map '" + map.getName()
-                        + "' got no answer within " + timeout, e);
+                        + "' got no answer in time (operation timeout " + timeout + ")", e);
             }
 
             @Override
