@@ -180,6 +180,32 @@ class HazelcastFaultTest {
         }
     }
 
+    @Test
+    @DisplayName("an acquire that timed out while the members stalled leaves no ghost lock: the key frees soon after")
+    void timedOutAcquireLeavesNoGhostLock() {
+        TestCluster cluster = cluster("ghost", 1);
+        // A long lease, so a ghost lock would block the key far longer than the bound below.
+        LockSettings settings = LockSettings.defaults().withLease(Duration.ofSeconds(30))
+                .withOperationTimeout(Duration.ofMillis(500));
+        LockManager stalled = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(stalled);
+        LockManager other = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(other);
+        String key = key("ghost");
+        cluster.blockPartitions();
+        try {
+            assertThatThrownBy(() -> stalled.tryLock(key)).isInstanceOf(LockBackendException.class);
+        } finally {
+            // The members resume and run the acquire that nobody waits for any more.
+            cluster.unblockPartitions();
+        }
+        LockHandle next = Awaitility.await("another manager gets " + key + " after the members resume")
+                .atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                .ignoreException(LockBackendException.class)
+                .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+        next.close();
+    }
+
     @ParameterizedTest(name = "cluster {0}")
     @ValueSource(strings = {"terminated", "not answering key operations"})
     @DisplayName("close() of a manager with its own client returns within about one operation timeout in an outage")
