@@ -3,8 +3,11 @@ package io.distlock.hazelcast;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
+import com.hazelcast.client.impl.clientside.HazelcastClientProxy;
+import com.hazelcast.client.impl.connection.ClientConnectionManager;
 import com.hazelcast.client.impl.management.ClientConnectionProcessListener;
 import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.Member;
 import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /** Creates the Hazelcast client a manager owns, configured so that calls fail fast during an outage. */
 final class OwnedClient {
@@ -82,6 +86,7 @@ final class OwnedClient {
             interrupted = true;
         }
         if (answered && first.refusedBy == null) {
+            awaitEveryMember(client, deadline);
             return client;
         }
         // terminate, not shutdown: a client that never connected has nothing to hand over, and must not linger.
@@ -95,6 +100,37 @@ final class OwnedClient {
         throw new LockBackendException("could not connect to hazelcast cluster '" + clusterName + "' at "
                 + addresses + (interrupted ? ": interrupted" : " within " + connectTimeout)
                 + ": no member answered (are the addresses and ports right, and the members running?)");
+    }
+
+    /**
+     * Waits, until {@code deadline} and at best, until the client has a connection to every member. A smart client
+     * connects to the other members in the background after its first connection, and an entry listener registered
+     * before that misses the events of those members' partitions until the connection comes: measured, a waiter on a
+     * fresh manager of a 2-member cluster was woken only by the core's one-second re-check. Past the deadline the
+     * manager starts anyway (events are best effort, the re-check covers them).
+     */
+    private static void awaitEveryMember(HazelcastInstance client, long deadline) {
+        try {
+            if (!(client instanceof HazelcastClientProxy proxy)) {
+                return;
+            }
+            ClientConnectionManager connections = proxy.client.getConnectionManager();
+            while (deadline - System.nanoTime() > 0 && !Thread.currentThread().isInterrupted()) {
+                boolean every = true;
+                for (Member member : client.getCluster().getMembers()) {
+                    if (connections.getActiveConnection(member.getUuid()) == null) {
+                        every = false;
+                        break;
+                    }
+                }
+                if (every) {
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        } catch (LinkageError | RuntimeException e) {
+            // Another Hazelcast version's internals: start without waiting, as a caller's client does.
+        }
     }
 
     /**

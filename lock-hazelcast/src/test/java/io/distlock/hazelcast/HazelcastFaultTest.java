@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("hazelcast faults")
 class HazelcastFaultTest {
 
-    private static final Duration LEASE = Duration.ofMillis(900);
+    /** Three operation timeouts: managers reject a timeout longer than the renewal interval (a third of the lease). */
+    private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final Duration FAILOVER_LEASE = Duration.ofSeconds(4);
 

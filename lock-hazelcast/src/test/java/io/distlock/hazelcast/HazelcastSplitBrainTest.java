@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("hazelcast split brain")
 class HazelcastSplitBrainTest {
 
-    private static final Duration LEASE = Duration.ofSeconds(2);
+    /** Three operation timeouts: managers reject a timeout longer than the renewal interval (a third of the lease). */
+    private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration WORKLOAD = Duration.ofSeconds(3);
     private static final int KEYS = 4;
 
