@@ -53,16 +53,10 @@ final class HazelcastLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
-        long result;
-        try {
-            result = (Long) calls.executeForResult("acquiring", key,
-                    LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), false, deadlineNanos);
-        } catch (LockBackendException e) {
-            // The call may still be applied after we gave up: release under the same owner, so a lock nobody knows
-            // of does not block the key for a whole lease. Ordered behind the acquire on the partition's thread.
-            releaseLater(key, owner);
-            throw e;
-        }
+        // No clean-up here when this throws: the core releases this owner afterwards, with back-off, in case the
+        // store still applies the acquire (a request that timed out may still run on a slow or paused member).
+        long result = (Long) calls.executeForResult("acquiring", key,
+                LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), false, deadlineNanos);
         return result > 0 ? AcquireResult.acquired(result) : AcquireResult.heldFor(Duration.ofMillis(-result));
     }
 
@@ -99,21 +93,6 @@ final class HazelcastLockBackend implements LockBackend {
             } catch (RuntimeException e) {
                 log.warn("shutting down the hazelcast client of the lock manager failed", e);
             }
-        }
-    }
-
-    private void releaseLater(String key, String owner) {
-        try {
-            map.submitToKey(key, LockEntryProcessor.release(owner, retentionMillis))
-                    .whenComplete((released, failure) -> {
-                        if (failure != null) {
-                            log.debug("clean-up release of '{}' after a failed acquire did not go through; "
-                                    + "the lock, if granted, frees when its lease ends", key, failure);
-                        }
-                    });
-        } catch (RuntimeException e) {
-            // An offline client refuses at once; a lock it may have been granted frees when its lease ends.
-            log.debug("clean-up release of '{}' after a failed acquire was refused", key, e);
         }
     }
 

@@ -125,11 +125,15 @@ public final class HazelcastLockManager {
          *
          * @return a running manager
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
+         * @throws IllegalArgumentException if, with renewal on, the operation timeout is longer than a third of the
+         *     lease
          * @throws io.distlock.LockConfigurationException if the cluster refused the created client (cluster name,
          *     credentials)
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public LockManager build() {
+            // Before connecting: settings under which renewal cannot work fail without touching the network.
+            LockManagerCore.requireRenewable(settings);
             return open("lock manager", settings.operationTimeout(),
                     (instance, ownsInstance, cluster) -> LockManagerCore.create(new HazelcastLockBackend(instance,
                             ownsInstance, mapName, settings.operationTimeout(), tokenRetention), settings));

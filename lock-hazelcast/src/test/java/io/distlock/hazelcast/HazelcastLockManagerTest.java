@@ -199,6 +199,10 @@ class HazelcastLockManagerTest {
                 .isInstanceOf(NullPointerException.class);
         LockSettings settings = LockSettings.defaults();
         assertThat(HazelcastLockManager.builder().settings(settings)).isNotNull();
+        // Refused before any connection is tried: nothing listens on port 1.
+        assertThatThrownBy(() -> HazelcastLockManager.builder().addresses("127.0.0.1:1")
+                .settings(settings.withLease(Duration.ofSeconds(1)).withOperationTimeout(Duration.ofSeconds(3)))
+                .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("renewal interval");
     }
 
     @Test
