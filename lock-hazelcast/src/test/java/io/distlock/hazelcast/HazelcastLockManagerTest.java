@@ -90,7 +90,8 @@ class HazelcastLockManagerTest {
     @Test
     @DisplayName("a wrong cluster name fails the build at once with LockConfigurationException, in plain words")
     void wrongClusterFailsBuild() {
-        URI wrong = URI.create("hazelcast://" + cluster.addresses()[0] + "?cluster=no-such-cluster&timeout=20s");
+        URI wrong = URI.create("hazelcast://" + cluster.addresses()[0]
+                + "?cluster=no-such-cluster&connectTimeout=20s");
         long start = System.nanoTime();
         assertThatThrownBy(() -> LockManagers.create(wrong)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("the hazelcast member at ")
@@ -103,7 +104,7 @@ class HazelcastLockManagerTest {
     @DisplayName("a community member refuses a client that sends credentials: LockConfigurationException, no secret")
     void credentialsAgainstCommunityMemberFail() {
         URI withCredentials = URI.create("hazelcast://app:secret@" + cluster.addresses()[0] + "?cluster="
-                + cluster.clusterName() + "&timeout=20s");
+                + cluster.clusterName() + "&connectTimeout=20s");
         assertThatThrownBy(() -> LockManagers.create(withCredentials))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("refused this client's credentials").hasMessageNotContaining("secret");
