@@ -19,7 +19,11 @@ import java.util.Optional;
  */
 public abstract class AsyncLockManagerTck extends LockManagerTck {
 
-    /** The backend under test, as for {@link LockManagerTck#backend()}; the same instance for every test. */
+    /**
+     * The backend under test, as for {@link LockManagerTck#backend()}.
+     *
+     * @return the fixture; the same instance for every test
+     */
     protected abstract TckBackend fixture();
 
     @Override
