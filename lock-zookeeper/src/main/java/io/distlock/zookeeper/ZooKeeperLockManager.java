@@ -4,12 +4,13 @@ import io.distlock.LockBackendException;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
+import io.distlock.LockHandle;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -55,94 +56,56 @@ public final class ZooKeeperLockManager {
      * that breaks at once (a server restart) then costs the locks after 30 % of the timeout.
      */
     static final int SESSION_EXPIRATION_PERCENT = 30;
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockManager.class);
 
     private ZooKeeperLockManager() {
     }
 
+    /**
+     * A new builder with the default settings and no client or ensemble chosen yet.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Builds ZooKeeper managers; not thread safe, {@link #build()} may be called repeatedly. */
-    public static final class Builder {
-        private final ZooKeeperConnection connection = new ZooKeeperConnection();
+    /**
+     * Builds ZooKeeper managers, either on a client the caller owns ({@link #client}) or on a client the manager
+     * creates from {@link #connectString} and closes with itself. Not thread safe; {@link #build()} may be called
+     * repeatedly.
+     */
+    public static final class Builder extends ZooKeeperClientBuilder<Builder> {
         private LockSettings settings = LockSettings.defaults();
 
         private Builder() {
         }
 
         /**
-         * Uses the caller's started client; the caller closes it after the manager. Excludes
-         * {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and {@link #authorization}.
-         * The client's own settings then decide when a lost session is noticed: Curator reports LOST only a whole
-         * session timeout after SUSPENDED by default, by which time the server may have expired the session and
-         * granted its keys to others up to 2/3 of a session timeout earlier. Build it with
-         * {@code simulatedSessionExpirationPercent(30)}, as the manager's own client is built (see the README).
+         * Lease (= session timeout of an owned client, and the local deadline of {@link LockHandle#isHeld()}),
+         * operation timeout, key prefix, ticker; renewal must stay on. Default {@link LockSettings#defaults()}.
+         *
+         * @param settings the settings
+         * @return this builder
+         * @throws NullPointerException if {@code settings} is null
          */
-        public Builder client(CuratorFramework client) {
-            connection.client(client);
-            return this;
-        }
-
-        /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client. */
-        public Builder connectString(String connectString) {
-            connection.connectString(connectString);
-            return this;
-        }
-
-        /**
-         * The node under which the {@code locks} parent lives, e.g. {@code orders} or {@code apps/orders};
-         * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
-         */
-        public Builder namespace(String namespace) {
-            connection.namespace(namespace);
-            return this;
-        }
-
-        /** The session timeout the manager's own client asks for. Default: the settings' lease. */
-        public Builder sessionTimeout(Duration sessionTimeout) {
-            connection.sessionTimeout(sessionTimeout);
-            return this;
-        }
-
-        /** How long the manager's own client tries to connect at first. Default: the settings' operation timeout. */
-        public Builder connectionTimeout(Duration connectionTimeout) {
-            connection.connectionTimeout(connectionTimeout);
-            return this;
-        }
-
-        /**
-         * Authentication for the manager's own client, e.g. {@code ("digest", "user:password")}. With it, lock nodes
-         * and their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every manager sharing the namespace
-         * must use the same identity.
-         */
-        public Builder authorization(String scheme, String auth) {
-            connection.authorization(scheme, auth);
-            return this;
-        }
-
-        /**
-         * The ACL of lock nodes and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
-         * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
-         */
-        public Builder acl(List<ACL> acl) {
-            connection.acl(acl);
-            return this;
-        }
-
-        /** Lease (= session timeout of an owned client), operation timeout, key prefix; renewal must stay on. */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
             return this;
         }
 
         /**
-         * Builds the manager. With a connect string it starts its client without waiting for the connection: an
-         * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
+         * Builds the manager. Unless {@link #connectLazily}, it waits for the connection first (up to the connection
+         * timeout for an own client, the operation timeout for a caller's), so that an unreachable ensemble or a
+         * refused authentication shows here. When the session the server granted is shorter than the lease, the
+         * handles' local deadline follows the session instead.
          *
+         * @return a new manager; it closes the client it created, never the caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
          *     owned client are combined with a caller's client, if the caller's client is not started, or if the
          *     settings ask for fixed leases
+         * @throws io.distlock.LockConfigurationException if the ensemble refused the client's authentication
+         * @throws LockBackendException if no connection was made in time
          */
         public LockManager build() {
             if (!settings.renewal()) {
@@ -150,8 +113,29 @@ public final class ZooKeeperLockManager {
                         + "after a fixed lease: renewal=false is not supported");
             }
             LockSettings built = settings;
-            return connection.open(built, "manager", (client, ownsClient, root, acl) -> LockManagerCore.create(
-                    new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()), built));
+            return open(built, "manager", (client, ownsClient, root, acl) -> LockManagerCore.create(
+                    new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()),
+                    withinSession(client, built)));
+        }
+
+        /**
+         * The settings with the lease no longer than the session the server granted: a handle must stop saying held
+         * before the server can have expired its session.
+         */
+        private static LockSettings withinSession(CuratorFramework client, LockSettings settings) {
+            int negotiatedMs;
+            try {
+                ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+                negotiatedMs = zk.getState().isConnected() ? zk.getSessionTimeout() : 0;
+            } catch (Exception e) {
+                negotiatedMs = 0;
+            }
+            if (negotiatedMs <= 0 || negotiatedMs >= settings.lease().toMillis()) {
+                return settings;
+            }
+            log.info("the ZooKeeper session timeout granted by the server ({} ms) is shorter than the lease ({}); "
+                    + "handles follow the session", negotiatedMs, settings.lease());
+            return settings.withLease(Duration.ofMillis(Math.max(LockSettings.MIN_LEASE.toMillis(), negotiatedMs)));
         }
     }
 }
