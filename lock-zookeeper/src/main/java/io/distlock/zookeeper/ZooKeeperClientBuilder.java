@@ -3,6 +3,7 @@ package io.distlock.zookeeper;
 import io.distlock.LockBackendException;
 import io.distlock.LockConfigurationException;
 import io.distlock.LockSettings;
+import io.distlock.spi.BoundedAwait;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -263,9 +265,17 @@ abstract sealed class ZooKeeperClientBuilder<B extends ZooKeeperClientBuilder<B>
         }
     }
 
-    /** Waits for the first connection of {@code curator}; fails with the reason if it does not come in time. */
+    /**
+     * Waits for the first connection of {@code curator}, then for the answer to one request: ZooKeeper checks the
+     * authentication only after the session is established, and fails every later request of a refused one. Fails
+     * with the reason if either does not come in time.
+     */
     private void awaitConnection(CuratorFramework curator, Duration wait, String timeoutName) {
         String where = curator.getZookeeperClient().getCurrentConnectionString();
+        long deadline = System.nanoTime() + wait.toNanos();
+        LockBackendException unreachable = new LockBackendException("could not connect to ZooKeeper at " + where
+                + " within " + timeoutName + " " + wait + " (unreachable, or not answering); connectLazily(true) "
+                + "builds without waiting");
         boolean connected;
         try {
             connected = curator.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, Math.max(1, wait.toMillis())),
@@ -274,22 +284,46 @@ abstract sealed class ZooKeeperClientBuilder<B extends ZooKeeperClientBuilder<B>
             Thread.currentThread().interrupt();
             throw new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
         }
-        if (connected) {
-            return;
-        }
         ZooKeeper zk;
         try {
             zk = curator.getZookeeperClient().getZooKeeper();
         } catch (Exception e) {
-            zk = null;
+            throw unreachable;
         }
-        if (zk != null && zk.getState() == ZooKeeper.States.AUTH_FAILED) {
-            throw new LockConfigurationException("ZooKeeper rejected this client's authentication: check the "
-                    + "authorization scheme and credentials (or the TLS client certificate). Connecting to " + where
-                    + ": AUTHFAILED", new KeeperException.AuthFailedException());
+        if (!connected) {
+            throw zk.getState() == ZooKeeper.States.AUTH_FAILED ? authFailed(where) : unreachable;
         }
-        throw new LockBackendException("could not connect to ZooKeeper at " + where + " within " + timeoutName + " "
-                + wait + " (unreachable, or not answering); connectLazily(true) builds without waiting");
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        zk.exists("/", false, (rc, path, ctx, stat) -> answer.complete(rc), null);
+        int rc = BoundedAwait.until(answer, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+            @Override
+            public LockBackendException timedOut(java.util.concurrent.TimeoutException e) {
+                return unreachable;
+            }
+
+            @Override
+            public LockBackendException interrupted(InterruptedException e) {
+                return new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
+            }
+
+            @Override
+            public LockBackendException failed(Throwable cause) {
+                return new LockBackendException("connecting to ZooKeeper at " + where + ": " + cause, cause);
+            }
+        });
+        if (rc == KeeperException.Code.AUTHFAILED.intValue()) {
+            throw authFailed(where);
+        }
+        if (rc != KeeperException.Code.OK.intValue()) {
+            throw new LockBackendException("connecting to ZooKeeper at " + where + " failed: "
+                    + KeeperException.Code.get(rc), KeeperException.create(KeeperException.Code.get(rc)));
+        }
+    }
+
+    private static LockConfigurationException authFailed(String where) {
+        return new LockConfigurationException("ZooKeeper rejected this client's authentication: check the "
+                + "authorization scheme and credentials (or the TLS client certificate). Connecting to " + where
+                + ": AUTHFAILED", new KeeperException.AuthFailedException());
     }
 
     private static Duration positive(Duration d, String name) {
