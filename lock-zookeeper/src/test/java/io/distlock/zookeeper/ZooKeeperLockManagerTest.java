@@ -121,11 +121,11 @@ class ZooKeeperLockManagerTest {
     }
 
     @Test
-    void unreachableEnsembleThrowsWithinTheOperationTimeout() {
+    void unreachableEnsembleThrowsWithinTheOperationTimeoutOnALazyManager() {
         int deadPort = InstanceSpec.getRandomPort();
         Duration timeout = Duration.ofMillis(500);
         try (LockManager manager = ZooKeeperLockManager.builder().connectString("127.0.0.1:" + deadPort)
-                .settings(LockSettings.defaults().withOperationTimeout(timeout)).build()) {
+                .connectLazily(true).settings(LockSettings.defaults().withOperationTimeout(timeout)).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> manager.tryLock("unreachable-key")).isInstanceOf(LockBackendException.class)
                     .hasMessageContaining("unreachable-key");
