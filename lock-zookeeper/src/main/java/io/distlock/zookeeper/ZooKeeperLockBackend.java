@@ -4,6 +4,8 @@ import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.Renewal;
+import io.distlock.spi.RenewalResult;
 import io.distlock.zookeeper.ZooKeeperCalls.Reply;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -139,8 +141,21 @@ final class ZooKeeperLockBackend implements LockBackend {
 
         /** Sends the exists that checks the node and (re-)arms the watch on it; {@code then} gets the reply. */
         void check(Consumer<Reply> then) {
+            check(then, true);
+        }
+
+        /**
+         * As {@link #check(Consumer)}; after a connection loss the check is sent once more on the same handle, which
+         * queues it until the client reconnects: it then answers for the same session, or SESSIONEXPIRED (a session
+         * loss, not an outage), within the caller's deadline.
+         */
+        private void check(Consumer<Reply> then, boolean again) {
             zk.exists(path, this, (rc, p, ctx, stat) -> {
                 Reply reply = new Reply(rc, stat, null);
+                if (again && reply.code() == KeeperException.Code.CONNECTIONLOSS && zk.getState().isAlive()) {
+                    check(then, false);
+                    return;
+                }
                 checked(this, reply);
                 if (then != null) {
                     then.accept(reply);
@@ -227,7 +242,13 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long deadline = calls.deadline();
+        return tryAcquire(key, owner, lease, calls.deadline());
+    }
+
+    /** One create, bounded by {@code deadlineNanos} (what is left of a bounded wait) and the operation timeout. */
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
         String path = pathOf(key);
         byte[] data = owner.getBytes(StandardCharsets.UTF_8);
         for (int attempt = 1; ; attempt++) {
@@ -356,29 +377,72 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     /**
      * Confirms with one round trip that the held node is still ours (same czxid, same live session) and re-arms its
-     * watch. The core calls this every third of the lease and counts the handle's local deadline from it.
+     * watch. The core counts the handle's local deadline from it.
      */
     @Override
     public boolean renew(String key, String owner, Duration lease) {
-        Held entry = held.get(key);
-        if (entry == null || !entry.owner.equals(owner) || entry.gone) {
-            return false;
+        RenewalResult result = renewAll(List.of(new Renewal(key, owner)), lease, calls.deadline()).get(0);
+        if (result.status() == RenewalResult.Status.FAILED) {
+            throw result.cause() instanceof LockBackendException e ? e
+                    : new LockBackendException(what(RENEWING, key) + " on " + description + ": " + result.cause(),
+                    result.cause());
         }
-        long deadline = calls.deadline();
-        CompletableFuture<Reply> future = new CompletableFuture<>();
-        entry.check(future::complete);
-        Reply reply = calls.await(future, deadline, false, what(RENEWING, key));
-        switch (reply.code()) {
-            case OK:
-            case NONODE:
-                // checked(...) already reported a node that is not ours any more.
-                return !entry.gone && held.get(key) == entry;
-            case SESSIONEXPIRED:
+        return result.status() == RenewalResult.Status.RENEWED;
+    }
+
+    /**
+     * Sends the checks of all held nodes of the batch at once (pipelined on their sessions, one round trip in all),
+     * then collects the answers until the deadline. The core calls this every third of the lease.
+     */
+    @Override
+    public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        List<Held> entries = new ArrayList<>(renewals.size());
+        List<CompletableFuture<Reply>> replies = new ArrayList<>(renewals.size());
+        for (Renewal renewal : renewals) {
+            Held entry = held.get(renewal.key());
+            if (entry == null || !entry.owner.equals(renewal.owner()) || entry.gone) {
+                entries.add(null);
+                replies.add(null);
+                continue;
+            }
+            if (!entry.zk.getState().isAlive() || entry.zk.getSessionId() != entry.sessionId) {
+                // Its session is over (the state listener may not have run yet): the node went with it.
                 sessionEnded(entry);
-                return false;
-            default:
-                throw failure(what(RENEWING, key), reply, null);
+                entries.add(null);
+                replies.add(null);
+                continue;
+            }
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            entry.check(future::complete);
+            entries.add(entry);
+            replies.add(future);
         }
+        List<RenewalResult> results = new ArrayList<>(renewals.size());
+        for (int i = 0; i < renewals.size(); i++) {
+            Held entry = entries.get(i);
+            if (entry == null) {
+                results.add(RenewalResult.notOwner());
+                continue;
+            }
+            String what = what(RENEWING, entry.key);
+            try {
+                Reply reply = calls.await(replies.get(i), deadline, false, what);
+                results.add(switch (reply.code()) {
+                    // checked(...) has already reported a node that is not ours any more.
+                    case OK, NONODE -> !entry.gone && held.get(entry.key) == entry ? RenewalResult.renewed()
+                            : RenewalResult.notOwner();
+                    case SESSIONEXPIRED -> {
+                        sessionEnded(entry);
+                        yield RenewalResult.notOwner();
+                    }
+                    default -> RenewalResult.failed(failure(what, reply, null));
+                });
+            } catch (LockBackendException e) {
+                results.add(RenewalResult.failed(e));
+            }
+        }
+        return results;
     }
 
     @Override
