@@ -3,6 +3,7 @@ package io.distlock.zookeeper;
 import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
 import io.distlock.spi.Renewal;
 import io.distlock.spi.RenewalResult;
@@ -188,6 +189,8 @@ final class ZooKeeperLockBackend implements LockBackend {
         final String id;
         final AtomicBoolean running = new AtomicBoolean();
         volatile boolean again;
+        /** Completed when the orphan is done with: OK if we deleted its node, else why there was nothing to delete. */
+        final CompletableFuture<KeeperException.Code> done = new CompletableFuture<>();
 
         Orphan(String path, byte[] owner, long sessionId, ZooKeeper zk, long czxid) {
             this.path = path;
@@ -327,7 +330,10 @@ final class ZooKeeperLockBackend implements LockBackend {
     @Override
     public boolean release(String key, String owner) {
         Held entry = held.get(key);
-        if (entry == null || !entry.owner.equals(owner) || !held.remove(key, entry)) {
+        if (entry == null || !entry.owner.equals(owner)) {
+            return releaseOrphan(key, owner);
+        }
+        if (!held.remove(key, entry)) {
             return false;
         }
         if (entry.gone) {
@@ -373,6 +379,43 @@ final class ZooKeeperLockBackend implements LockBackend {
             default:
                 throw failure(what(RELEASING, key), reply, null);
         }
+    }
+
+    /**
+     * The release of an owner we hold no node for: the core's compensating release after an acquisition that failed
+     * with an unknown outcome. Such a create is always recorded as an orphan (at once, or by its late reply), so this
+     * runs that orphan's clean-up, through the same single-flight path as every other clean-up (two deletes of one
+     * node in flight at once are what removes a successor's node), and waits for it until the operation timeout.
+     * Nothing recorded: nothing of this owner's can be there yet; the core asks again with back-off.
+     */
+    private boolean releaseOrphan(String key, String owner) {
+        Orphan orphan = orphans.get(pathOf(key) + '\n' + owner);
+        if (orphan == null) {
+            return false;
+        }
+        if (orphan.zk.getState().isConnected()) {
+            cleanOrphan(orphan);
+        }
+        KeeperException.Code code = BoundedAwait.until(orphan.done, calls.deadline(), BoundedAwait.Interrupts.FINISH,
+                new BoundedAwait.Failures() {
+                    @Override
+                    public LockBackendException timedOut(java.util.concurrent.TimeoutException e) {
+                        return new LockBackendException(what(RELEASING, key) + " on " + description + ": the node "
+                                + "left by an acquisition with unknown outcome could not be deleted yet; it is "
+                                + "deleted once the session reconnects, or goes when it ends");
+                    }
+
+                    @Override
+                    public LockBackendException interrupted(InterruptedException e) {
+                        return new LockBackendException(what(RELEASING, key) + ": interrupted", e);
+                    }
+
+                    @Override
+                    public LockBackendException failed(Throwable cause) {
+                        return new LockBackendException(what(RELEASING, key) + ": " + cause, cause);
+                    }
+                });
+        return code == KeeperException.Code.OK;
     }
 
     /**
@@ -593,6 +636,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     private void sessionLost() {
         sessionGeneration.incrementAndGet();
         // Orphans belong to the ended session; their nodes go with it.
+        orphans.values().forEach(orphan -> orphan.done.complete(KeeperException.Code.SESSIONEXPIRED));
         orphans.clear();
         List<Held> lost = new ArrayList<>();
         held.forEach((key, entry) -> {
@@ -685,7 +729,7 @@ final class ZooKeeperLockBackend implements LockBackend {
      */
     private void cleanOrphan(Orphan orphan) {
         if (orphan.zk.getSessionId() != orphan.sessionId || !orphan.zk.getState().isAlive()) {
-            orphanDone(orphan);
+            orphanDone(orphan, KeeperException.Code.SESSIONEXPIRED);
             return;
         }
         if (!orphan.running.compareAndSet(false, true)) {
@@ -698,7 +742,7 @@ final class ZooKeeperLockBackend implements LockBackend {
             if (!isUncertain(code)) {
                 // Deleted, or gone, or another owner's: nothing of ours left there.
                 log.debug("orphaned lock node {}: {}", orphan.path, code);
-                orphanDone(orphan);
+                orphanDone(orphan, code);
             } else if (orphan.again && orphan.zk.getState().isConnected()) {
                 cleanOrphan(orphan);
             }
@@ -706,8 +750,9 @@ final class ZooKeeperLockBackend implements LockBackend {
         });
     }
 
-    private void orphanDone(Orphan orphan) {
+    private void orphanDone(Orphan orphan, KeeperException.Code code) {
         orphans.remove(orphan.id, orphan);
+        orphan.done.complete(code);
         orphansChanged();
     }
 
