@@ -219,16 +219,26 @@ final class ZooKeeperCalls {
     void ensureParents(ZooKeeper zk, String parentPath, int persistentLevels, List<ACL> acl, long deadline,
                        String what) {
         String[] parts = parentPath.substring(1).split("/");
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < parts.length; i++) {
-            path.append('/').append(parts[i]);
-            CreateMode mode = i < persistentLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
-            CompletableFuture<Reply> future = new CompletableFuture<>();
-            zk.create(path.toString(), NO_DATA, acl, mode,
-                    (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
-            Reply reply = await(future, deadline, false, what);
-            if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
-                throw failure(what, reply, "could not create parent " + path);
+        // An empty container can be reaped between making (or finding) it and creating its child: start again from
+        // the top then, a few times.
+        for (int pass = 1; ; pass++) {
+            StringBuilder path = new StringBuilder();
+            boolean reaped = false;
+            for (int i = 0; i < parts.length && !reaped; i++) {
+                path.append('/').append(parts[i]);
+                CreateMode mode = i < persistentLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
+                CompletableFuture<Reply> future = new CompletableFuture<>();
+                zk.create(path.toString(), NO_DATA, acl, mode,
+                        (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
+                Reply reply = await(future, deadline, false, what);
+                if (reply.code() == KeeperException.Code.NONODE && i > 0 && pass < 3) {
+                    reaped = true;
+                } else if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
+                    throw failure(what, reply, "could not create parent " + path);
+                }
+            }
+            if (!reaped) {
+                return;
             }
         }
     }

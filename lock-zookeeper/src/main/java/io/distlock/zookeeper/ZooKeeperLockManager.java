@@ -31,16 +31,24 @@ import java.util.Objects;
  * manager. Requests go to the client's current session handle, not through Curator's retry loop, so the client's
  * retry policy does not matter; its namespace does (lock nodes go below it).
  *
- * <p><b>Lease = session:</b> a lock lives as long as the session; there is nothing to renew. When the manager builds
- * its client, the session timeout is {@link LockSettings#lease()} unless {@link Builder#sessionTimeout} says
- * otherwise, so "a dead holder frees its keys within one lease" holds as the server enforces the session timeout (which
- * it clamps to its {@code minSessionTimeout}/{@code maxSessionTimeout}, by default 2 and 20 ticks). Fixed-lease mode
+ * <p><b>Lease = session:</b> a lock lives as long as the session. When the manager builds its client, the session
+ * timeout is {@link LockSettings#lease()} unless {@link Builder#sessionTimeout} says otherwise, so "a dead holder
+ * frees its keys within one lease" holds as the server enforces the session timeout (which it clamps to its
+ * {@code minSessionTimeout}/{@code maxSessionTimeout}, by default 2 and 20 ticks). Every third of the lease the
+ * manager checks each held node with one request (batched), and {@link LockHandle#isHeld()} turns false one lease
+ * after the last check the server answered, never later than the server could expire the session: a holder paused or
+ * cut off longer than that says "not held" before anyone else can hold the key. Fixed-lease mode
  * ({@code renewal=false}) is not supported: the lock cannot expire while its session lives. A lost session (Curator
  * LOST, or a reconnect on another session) marks every handle of that session lost with
- * {@link io.distlock.LockLoss.Reason#SESSION_LOST}.
+ * {@link io.distlock.LockLoss.Reason#SESSION_LOST}; a lock node deleted or changed by another session (the default ACL
+ * allows it) is reported at once as {@link io.distlock.LockLoss.Reason#NOT_OWNER}, and its handle's release then
+ * leaves whatever node is there alone.
  *
- * <p><b>Timeouts and outages:</b> every call returns or throws {@link LockBackendException} within
- * {@link LockSettings#operationTimeout()}; an unreachable ensemble is never reported as a held key.
+ * <p><b>Timeouts and outages:</b> {@link Builder#build()} connects first and fails within the connection timeout;
+ * every call returns or throws {@link LockBackendException} within {@link LockSettings#operationTimeout()}; an
+ * unreachable ensemble is never reported as a held key; an ensemble that refuses this client (authentication, ACLs)
+ * is a {@link io.distlock.LockConfigurationException}. {@code close()} returns within about one operation timeout
+ * per step even against a server that accepts connections but never answers.
  *
  * <p>Thread safe; the builder is not.
  */

@@ -6,8 +6,8 @@ import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.zookeeper.client.ZKClientConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -35,12 +35,12 @@ class TlsTest {
 
     private static final String PASSWORD = "changeit";
 
-    private Path dir;
-    private Process server;
-    private int port;
+    private static Path dir;
+    private static Process server;
+    private static int port;
 
-    @BeforeEach
-    void start() throws Exception {
+    @BeforeAll
+    static void start() throws Exception {
         dir = Files.createDirectories(Path.of("target", "tls-" + System.nanoTime()));
         // The private CA and a server certificate it signs, for 127.0.0.1 and localhost (the client verifies the host name, and may see 127.0.0.1 as localhost).
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=distlock test CA",
@@ -90,8 +90,8 @@ class TlsTest {
                 });
     }
 
-    @AfterEach
-    void stop() throws Exception {
+    @AfterAll
+    static void stop() throws Exception {
         if (server != null) {
             server.destroy();
             if (!server.waitFor(10, TimeUnit.SECONDS)) {
@@ -130,7 +130,7 @@ class TlsTest {
                 .isInstanceOf(LockBackendException.class).hasMessageStartingWith("could not connect to ZooKeeper");
     }
 
-    private void keytool(String... args) throws Exception {
+    private static void keytool(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "keytool");
         command.addAll(List.of(args));
