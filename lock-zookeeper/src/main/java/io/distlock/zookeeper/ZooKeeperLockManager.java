@@ -110,8 +110,9 @@ public final class ZooKeeperLockManager {
          *
          * @return a new manager; it closes the client it created, never the caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
-         *     owned client are combined with a caller's client, if the caller's client is not started, or if the
-         *     settings ask for fixed leases
+         *     owned client are combined with a caller's client, if the caller's client is not started, if the
+         *     settings ask for fixed leases, or if the operation timeout is longer than a third of the lease or of
+         *     the session the server granted
          * @throws io.distlock.LockConfigurationException if the ensemble refused the client's authentication
          * @throws LockBackendException if no connection was made in time
          */
@@ -121,9 +122,12 @@ public final class ZooKeeperLockManager {
                         + "after a fixed lease: renewal=false is not supported");
             }
             LockSettings built = settings;
-            return open(built, "manager", (client, ownsClient, root, acl) -> LockManagerCore.create(
-                    new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()),
-                    withinSession(client, built)));
+            return open(built, "manager", (client, ownsClient, root, acl) -> {
+                // Before the backend exists: a rejection must not leave a listener on a caller's client.
+                LockSettings effective = withinSession(client, built);
+                return LockManagerCore.create(
+                        new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()), effective);
+            });
         }
 
         /**
@@ -141,9 +145,17 @@ public final class ZooKeeperLockManager {
             if (negotiatedMs <= 0 || negotiatedMs >= settings.lease().toMillis()) {
                 return settings;
             }
-            log.info("the ZooKeeper session timeout granted by the server ({} ms) is shorter than the lease ({}); "
-                    + "handles follow the session", negotiatedMs, settings.lease());
-            return settings.withLease(Duration.ofMillis(Math.max(LockSettings.MIN_LEASE.toMillis(), negotiatedMs)));
+            Duration session = Duration.ofMillis(Math.max(LockSettings.MIN_LEASE.toMillis(), negotiatedMs));
+            if (settings.operationTimeout().compareTo(session.dividedBy(3)) > 0) {
+                // Each check must be able to take its whole timeout and still confirm the lock within the session.
+                throw new IllegalArgumentException("the ZooKeeper server granted a session timeout of " + session
+                        + " (shorter than the lease " + settings.lease() + "), and the operation timeout "
+                        + settings.operationTimeout() + " is longer than a third of it: use an operation timeout of "
+                        + "at most " + session.dividedBy(3) + ", or raise the server's maxSessionTimeout");
+            }
+            log.info("the ZooKeeper session timeout granted by the server ({}) is shorter than the lease ({}); "
+                    + "handles follow the session", session, settings.lease());
+            return settings.withLease(session);
         }
     }
 }

@@ -114,7 +114,8 @@ class TlsTest {
                 .clientConfig(tls)
                 // Generous for a loaded machine: the first TLS handshake of a JVM loads and initialises a lot.
                 .connectionTimeout(Duration.ofSeconds(20))
-                .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(3)))
+                // The server's tick of 200 ms allows sessions of at most 4 s: a check must fit a third of that.
+                .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1)))
                 .build()) {
             try (LockHandle handle = locks.tryLock("over-tls").orElseThrow()) {
                 assertThat(handle.isHeld()).isTrue();
