@@ -260,8 +260,24 @@ abstract sealed class ZooKeeperClientBuilder<B extends ZooKeeperClientBuilder<B>
             }
             return opener.open(owned, true, root, nodeAcl);
         } catch (RuntimeException e) {
-            owned.close();
+            closeWithin(owned, Duration.ofMillis(Math.max(1, settings.operationTimeout().toMillis() / 4)));
             throw e;
+        }
+    }
+
+    /**
+     * Closes an owned client, waiting for it at most {@code wait}; the rest happens on a daemon thread. Closing sends
+     * the close-session request, which a server that accepts but never answers holds for the client's request
+     * timeout (the operation timeout): the caller should not pay that on top of what it already waited.
+     */
+    static void closeWithin(CuratorFramework curator, Duration wait) {
+        Thread closer = new Thread(curator::close, "distlock-zookeeper-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(Math.max(1, wait.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

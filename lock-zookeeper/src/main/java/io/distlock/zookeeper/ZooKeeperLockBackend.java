@@ -518,10 +518,12 @@ final class ZooKeeperLockBackend implements LockBackend {
         pathWatches.values().forEach(watch -> watch.waiters.forEach(Waiter::close));
         if (ownsClient) {
             client.getConnectionStateListenable().removeListener(stateListener);
-            // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once. Bounded: the
-            // client's request timeout is the operation timeout (see ZooKeeperClientBuilder), so a server that accepts
-            // but never answers cannot hold close() for a whole session timeout.
-            client.close();
+            // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once. The client's
+            // request timeout is the operation timeout (see ZooKeeperClientBuilder), so a server that accepts but
+            // never answers holds the close-session request that long, not a whole session timeout; and since the
+            // core may already have spent an operation timeout on releases, close() waits for it only a quarter of
+            // that and lets it finish on its own thread.
+            ZooKeeperClientBuilder.closeWithin(client, calls.timeout().dividedBy(4));
             return;
         }
         long deadline = calls.deadline();

@@ -48,7 +48,7 @@ import java.util.Objects;
  * every call returns or throws {@link LockBackendException} within {@link LockSettings#operationTimeout()}; an
  * unreachable ensemble is never reported as a held key; an ensemble that refuses this client (authentication, ACLs)
  * is a {@link io.distlock.LockConfigurationException}. {@code close()} returns within about one operation timeout
- * per step even against a server that accepts connections but never answers.
+ * (plus a quarter of it for the session's close) even against a server that accepts connections but never answers.
  *
  * <p>Thread safe; the builder is not.
  */

@@ -25,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class LifecycleTest {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LifecycleTest.class);
+
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final Duration SESSION = Duration.ofSeconds(20);
     private static final LockSettings SETTINGS = LockSettings.defaults().withOperationTimeout(TIMEOUT)
@@ -64,6 +66,7 @@ class LifecycleTest {
             long start = System.nanoTime();
             assertThatThrownBy(() -> ZooKeeperLockManager.builder().connectString(silent.connectString())
                     .settings(SETTINGS).build()).isExactlyInstanceOf(LockBackendException.class);
+            log.info("build() against a server that never answers failed after {} ms", since(start).toMillis());
             // Includes closing the client that did not connect: bounded by the request timeout too.
             assertThat(since(start)).isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(3));
         }
@@ -81,6 +84,7 @@ class LifecycleTest {
             } finally {
                 long closing = System.nanoTime();
                 manager.close();
+                log.info("close() of a lazy manager that never connected took {} ms", since(closing).toMillis());
                 assertThat(since(closing)).as("close() against a server that never answered")
                         .isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(3));
             }
@@ -102,6 +106,8 @@ class LifecycleTest {
             proxy.silence();
             long start = System.nanoTime();
             manager.close();
+            log.info("close() against a silent server took {} ms (operation timeout {}, session {})",
+                    since(start).toMillis(), TIMEOUT, SESSION);
             assertThat(since(start)).as("close() against a silent server")
                     .isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(3));
         }
