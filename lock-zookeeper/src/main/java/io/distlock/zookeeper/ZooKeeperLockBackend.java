@@ -135,9 +135,13 @@ final class ZooKeeperLockBackend implements LockBackend {
             this.zk = zk;
         }
 
-        /** Whether {@code stat} describes this grant's node: same creation, same session. */
+        /**
+         * Whether {@code stat} describes this grant's node as we made it: same creation, same session, never written
+         * since (we never set data, so a write is someone else's, possibly made before the watch was in place).
+         */
         boolean isOurs(Stat stat) {
-            return stat != null && stat.getCzxid() == czxid && stat.getEphemeralOwner() == sessionId;
+            return stat != null && stat.getCzxid() == czxid && stat.getEphemeralOwner() == sessionId
+                    && stat.getMzxid() == czxid;
         }
 
         /** Sends the exists that checks the node and (re-)arms the watch on it; {@code then} gets the reply. */
@@ -569,7 +573,8 @@ final class ZooKeeperLockBackend implements LockBackend {
                 if (entry.isOurs(reply.stat())) {
                     entry.confirmed = true;
                 } else {
-                    nodeGone(entry, "replaced by another session's node");
+                    nodeGone(entry, reply.stat().getCzxid() == entry.czxid ? "overwritten"
+                            : "replaced by another session's node");
                 }
             }
             case NONODE -> nodeGone(entry, "deleted");

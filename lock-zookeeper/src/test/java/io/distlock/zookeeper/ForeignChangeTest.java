@@ -83,15 +83,18 @@ class ForeignChangeTest {
         String ns = "foreign-" + UUID.randomUUID();
         String key = "overwritten";
         try (LockManager manager = manager(ns)) {
-            LockHandle handle = manager.tryLock(key).orElseThrow();
-            operator.setData().forPath(path(ns, key), "someone else".getBytes(StandardCharsets.UTF_8));
-            LockLoss loss = handle.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
-            assertThat(handle.isHeld()).isFalse();
-            handle.close();
-            // Not ours any more, so not deleted by our close either.
-            assertThat(operator.checkExists().forPath(path(ns, key))).isNotNull();
-            operator.delete().forPath(path(ns, key));
+            // Repeated: the overwrite often lands before the watch is in place, which the check must then see.
+            for (int i = 0; i < 20; i++) {
+                LockHandle handle = manager.tryLock(key).orElseThrow();
+                operator.setData().forPath(path(ns, key), "someone else".getBytes(StandardCharsets.UTF_8));
+                LockLoss loss = handle.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
+                assertThat(handle.isHeld()).isFalse();
+                handle.close();
+                // Not ours any more, so not deleted by our close either.
+                assertThat(operator.checkExists().forPath(path(ns, key))).isNotNull();
+                operator.delete().forPath(path(ns, key));
+            }
         }
     }
 
