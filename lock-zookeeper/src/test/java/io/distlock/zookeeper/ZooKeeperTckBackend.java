@@ -83,8 +83,11 @@ final class ZooKeeperTckBackend implements TckBackend {
 
     @Override
     public Duration shortLease() {
-        // The session timeout of the holder: long enough for pings (every third) on a loaded 2-core machine.
-        return Duration.ofMillis(1500);
+        // The session timeout of the holder, and the local deadline of its handles. Long enough for pings (every
+        // third) on a loaded 2-core machine, and for a client whose session was expired behind its back to reconnect
+        // (after a random pause of up to 1 s) and hear of the expiry before its handle's deadline passes, so that the
+        // loss reads SESSION_LOST rather than "unreachable"; at most three operation timeouts (checks must fit).
+        return Duration.ofSeconds(3);
     }
 
     @Override
