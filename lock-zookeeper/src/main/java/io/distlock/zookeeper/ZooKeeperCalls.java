@@ -161,7 +161,8 @@ final class ZooKeeperCalls {
                         @Override
                         public LockBackendException timedOut(TimeoutException e) {
                             return new LockBackendException(what + " on " + description
-                                    + ": no answer from ZooKeeper within the operation timeout " + timeout);
+                                    + ": no answer from ZooKeeper in time (the operation timeout " + timeout
+                                    + ", or what was left of a bounded wait)");
                         }
 
                         @Override

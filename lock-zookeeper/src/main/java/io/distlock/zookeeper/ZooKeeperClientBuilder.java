@@ -292,47 +292,56 @@ abstract sealed class ZooKeeperClientBuilder<B extends ZooKeeperClientBuilder<B>
         LockBackendException unreachable = new LockBackendException("could not connect to ZooKeeper at " + where
                 + " within " + timeoutName + " " + wait + " (unreachable, or not answering); connectLazily(true) "
                 + "builds without waiting");
-        boolean connected;
-        try {
-            connected = curator.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, Math.max(1, wait.toMillis())),
-                    TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
-        }
-        ZooKeeper zk;
-        try {
-            zk = curator.getZookeeperClient().getZooKeeper();
-        } catch (Exception e) {
-            throw unreachable;
-        }
-        if (!connected) {
-            throw zk.getState() == ZooKeeper.States.AUTH_FAILED ? authFailed(where) : unreachable;
-        }
-        CompletableFuture<Integer> answer = new CompletableFuture<>();
-        zk.exists("/", false, (rc, path, ctx, stat) -> answer.complete(rc), null);
-        int rc = BoundedAwait.until(answer, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
-            @Override
-            public LockBackendException timedOut(java.util.concurrent.TimeoutException e) {
-                return unreachable;
+        while (true) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            boolean connected;
+            try {
+                connected = remainingMs > 0
+                        && curator.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, remainingMs),
+                        TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
             }
+            ZooKeeper zk;
+            try {
+                zk = curator.getZookeeperClient().getZooKeeper();
+            } catch (Exception e) {
+                throw unreachable;
+            }
+            if (!connected) {
+                throw zk.getState() == ZooKeeper.States.AUTH_FAILED ? authFailed(where) : unreachable;
+            }
+            CompletableFuture<Integer> answer = new CompletableFuture<>();
+            zk.exists("/", false, (rc, path, ctx, stat) -> answer.complete(rc), null);
+            int rc = BoundedAwait.until(answer, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+                @Override
+                public LockBackendException timedOut(java.util.concurrent.TimeoutException e) {
+                    return unreachable;
+                }
 
-            @Override
-            public LockBackendException interrupted(InterruptedException e) {
-                return new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
-            }
+                @Override
+                public LockBackendException interrupted(InterruptedException e) {
+                    return new LockBackendException("connecting to ZooKeeper at " + where + ": interrupted", e);
+                }
 
-            @Override
-            public LockBackendException failed(Throwable cause) {
-                return new LockBackendException("connecting to ZooKeeper at " + where + ": " + cause, cause);
+                @Override
+                public LockBackendException failed(Throwable cause) {
+                    return new LockBackendException("connecting to ZooKeeper at " + where + ": " + cause, cause);
+                }
+            });
+            if (rc == KeeperException.Code.OK.intValue()) {
+                return;
             }
-        });
-        if (rc == KeeperException.Code.AUTHFAILED.intValue()) {
-            throw authFailed(where);
-        }
-        if (rc != KeeperException.Code.OK.intValue()) {
-            throw new LockBackendException("connecting to ZooKeeper at " + where + " failed: "
-                    + KeeperException.Code.get(rc), KeeperException.create(KeeperException.Code.get(rc)));
+            if (rc == KeeperException.Code.AUTHFAILED.intValue()) {
+                throw authFailed(where);
+            }
+            if (rc != KeeperException.Code.CONNECTIONLOSS.intValue()
+                    && rc != KeeperException.Code.SESSIONEXPIRED.intValue()) {
+                throw new LockBackendException("connecting to ZooKeeper at " + where + " failed: "
+                        + KeeperException.Code.get(rc), KeeperException.create(KeeperException.Code.get(rc)));
+            }
+            // The connection broke (or the session was replaced) right after it was made: wait for the next one.
         }
     }
 

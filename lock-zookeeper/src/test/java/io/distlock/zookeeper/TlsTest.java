@@ -63,7 +63,7 @@ class TlsTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path config = dir.resolve("zoo.cfg");
         Files.writeString(config, String.join("\n",
-                "tickTime=200",
+                "tickTime=2000",
                 "dataDir=" + data.toAbsolutePath(),
                 "secureClientPortAddress=127.0.0.1",
                 "secureClientPort=" + port,
@@ -114,8 +114,7 @@ class TlsTest {
                 .clientConfig(tls)
                 // Generous for a loaded machine: the first TLS handshake of a JVM loads and initialises a lot.
                 .connectionTimeout(Duration.ofSeconds(20))
-                // The server's tick of 200 ms allows sessions of at most 4 s: a check must fit a third of that.
-                .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(1)))
+                .settings(LockSettings.defaults())
                 .build()) {
             try (LockHandle handle = locks.tryLock("over-tls").orElseThrow()) {
                 assertThat(handle.isHeld()).isTrue();
