@@ -21,7 +21,10 @@ public final class PausedHolderMain {
 
     public static void main(String[] args) {
         PrintStream out = System.out;
+        // A fresh JVM on a loaded machine takes a while for its first connection; the short operation timeout is
+        // for the checks, not for that.
         LockManager manager = ZooKeeperLockManager.builder().connectString(args[0]).namespace(args[1])
+                .connectionTimeout(Duration.ofSeconds(20))
                 .settings(LockSettings.defaults().withLease(Duration.ofMillis(Long.parseLong(args[3])))
                         .withOperationTimeout(Duration.ofMillis(500))).build();
         LockHandle handle = manager.tryLock(args[2]).orElseThrow();

@@ -44,7 +44,9 @@ class PausedHolderTest {
     @AfterEach
     void stop() throws Exception {
         if (holder != null) {
-            signal("CONT");
+            if (holder.isAlive()) {
+                signal("CONT");
+            }
             holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (successor != null) {
@@ -77,7 +79,10 @@ class PausedHolderTest {
         reader.setDaemon(true);
         reader.start();
         await("the holder process takes the lock").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                .until(() -> lines.stream().anyMatch(l -> l.startsWith("state ") && l.endsWith(" true false")));
+                .until(() -> {
+                    assertThat(holder.isAlive()).as("the holder process (see target/paused-holder.err)").isTrue();
+                    return lines.stream().anyMatch(l -> l.startsWith("state ") && l.endsWith(" true false"));
+                });
         long token = Long.parseLong(lines.stream().filter(l -> l.startsWith("token ")).findFirst().orElseThrow()
                 .substring("token ".length()));
 
