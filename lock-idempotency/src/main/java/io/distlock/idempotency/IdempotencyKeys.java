@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs an operation at most once per idempotency key and replays its result to duplicates, across replicas:
@@ -50,8 +51,11 @@ public final class IdempotencyKeys {
     private final boolean recordFailures;
     private final int maxResultBytes;
     private final Duration claimTtl;
+    private final IdempotencyListener listener;
+    private final AtomicBoolean listenerFailed = new AtomicBoolean();
 
     private IdempotencyKeys(Builder builder) {
+        this.listener = builder.listener;
         this.locks = builder.locks;
         this.store = builder.store;
         this.recordFailures = builder.recordFailures;
@@ -59,6 +63,11 @@ public final class IdempotencyKeys {
         this.maxResultBytes = Math.min(builder.maxResultBytes, store.maxValueBytes() - Records.HEADER);
     }
 
+    /**
+     * Starts a builder; the lock manager and the store are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -71,6 +80,7 @@ public final class IdempotencyKeys {
      * @param ttl how long the result is replayed
      * @param codec how the result is stored
      * @param operation the operation; it gets the lock handle for fencing
+     * @param <T> the operation's result type
      * @return the operation's result, from this run or replayed
      * @throws RequestInProgressException if a request with this key is running
      * @throws KeyReusedException if the key was used with another fingerprint
@@ -89,6 +99,47 @@ public final class IdempotencyKeys {
         Records.checkTtl(ttl);
         Objects.requireNonNull(codec, "codec must not be null");
         Objects.requireNonNull(operation, "operation must not be null");
+        IdempotencyListener listener = this.listener;
+        if (listener == null) {
+            return executeChecked(key, fingerprint, ttl, codec, operation);
+        }
+        long started = System.nanoTime();
+        boolean[] ran = new boolean[1];
+        IdempotencyListener.Outcome outcome = IdempotencyListener.Outcome.FAILED;
+        try {
+            T result = executeChecked(key, fingerprint, ttl, codec, lock -> {
+                ran[0] = true;
+                return operation.run(lock);
+            });
+            outcome = ran[0] ? IdempotencyListener.Outcome.EXECUTED : IdempotencyListener.Outcome.REPLAYED;
+            return result;
+        } catch (RequestInProgressException e) {
+            // Thrown by the operation itself (a nested call), it is the operation's failure.
+            outcome = ran[0] ? IdempotencyListener.Outcome.FAILED : IdempotencyListener.Outcome.IN_PROGRESS;
+            throw e;
+        } catch (KeyReusedException e) {
+            outcome = ran[0] ? IdempotencyListener.Outcome.FAILED : IdempotencyListener.Outcome.KEY_REUSED;
+            throw e;
+        } finally {
+            notifyListener(listener, outcome, System.nanoTime() - started);
+        }
+    }
+
+    private void notifyListener(IdempotencyListener listener, IdempotencyListener.Outcome outcome, long nanos) {
+        try {
+            listener.finished(outcome, nanos);
+        } catch (RuntimeException e) {
+            if (listenerFailed.compareAndSet(false, true)) {
+                log.warn("idempotency listener {} failed; further failures are logged at debug", listener, e);
+            } else {
+                log.debug("idempotency listener {} failed", listener, e);
+            }
+        }
+    }
+
+    /** {@link #execute} after its arguments were checked. */
+    private <T> T executeChecked(String key, String fingerprint, Duration ttl, ResultCodec<T> codec,
+                                 IdempotentOperation<T> operation) {
         byte[] fingerprintHash = Records.hash(fingerprint);
         String recordKey = RECORD_PREFIX + key;
 
@@ -234,8 +285,21 @@ public final class IdempotencyKeys {
         private boolean recordFailures;
         private int maxResultBytes = 512 * 1024;
         private Duration claimTtl = Duration.ofHours(1);
+        private IdempotencyListener listener;
 
         private Builder() {
+        }
+
+        /**
+         * Told the outcome and duration of every {@link IdempotencyKeys#execute} call, e.g. for metrics. Default none.
+         *
+         * @param listener the listener
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener must not be null");
+            return this;
         }
 
         /** The lock manager that makes runs exclusive; required. The caller keeps closing it. */
@@ -244,19 +308,34 @@ public final class IdempotencyKeys {
             return this;
         }
 
-        /** Where records live; required, typically of the same backend as the locks. The caller closes it. */
+        /**
+         * Where records live; required, typically of the same backend as the locks. The caller closes it.
+         *
+         * @param store the record store
+         * @return this builder
+         */
         public Builder store(RecordStore store) {
             this.store = Objects.requireNonNull(store, "store must not be null");
             return this;
         }
 
-        /** Whether a failed operation is recorded and replayed as a failure (default false: a retry runs again). */
+        /**
+         * Whether a failed operation is recorded and replayed as a failure (default false: a retry runs again).
+         *
+         * @param recordFailures whether failures are recorded
+         * @return this builder
+         */
         public Builder recordFailures(boolean recordFailures) {
             this.recordFailures = recordFailures;
             return this;
         }
 
-        /** The largest encoded result stored (default 512 KiB, and never more than the store accepts). */
+        /**
+         * The largest encoded result stored (default 512 KiB, and never more than the store accepts).
+         *
+         * @param maxResultBytes the limit in bytes, positive
+         * @return this builder
+         */
         public Builder maxResultBytes(int maxResultBytes) {
             if (maxResultBytes <= 0) {
                 throw new IllegalArgumentException("maxResultBytes must be positive, got " + maxResultBytes);
