@@ -1,8 +1,12 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.BatchResult;
+import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -13,6 +17,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,34 +27,53 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with no client-side retry and awaited for at most the operation timeout.
  *
  * <p>Why no retry: a script that timed out may still run later (the server was only slow), so a retry could run it
- * twice. With none, a timed-out acquire has an unknown outcome; if it turns out to have succeeded after the caller
- * gave up, the lock is released at once (see {@link #tryAcquire}), and otherwise frees with its lease. Thread safe.
+ * twice. With none, a timed-out acquire has an unknown outcome; its owner is released in the background until it
+ * is known not to hold the key (see {@link #releaseAbandoned}).
+ *
+ * <p>With {@link ReplicaAcks replica acknowledgements}, acquire and renew are sent in one pipeline with
+ * {@code WAIT replicas timeout}, and count only if that many replicas confirmed the write: a master cut off from its
+ * replicas can then neither grant nor extend a lock, so after a failover the old holder's lease runs out no later
+ * than the copy the new master has. Thread safe.
  */
 final class RedisLockBackend implements LockBackend {
 
     private static final Logger log = LoggerFactory.getLogger(RedisLockBackend.class);
+    /** First pause between background releases of an abandoned acquisition; doubled up to one second. */
+    private static final long FIRST_RETRY_MILLIS = 50;
+    private static final long MAX_RETRY_MILLIS = 1000;
+
+    /** Replicas that must confirm each acquisition and renewal, and how long the master waits for them. */
+    record ReplicaAcks(int replicas, Duration timeout) {
+        static final ReplicaAcks NONE = new ReplicaAcks(0, Duration.ZERO);
+    }
 
     private final RedissonClient client;
     private final boolean ownsClient;
     private final RedisCalls calls;
+    private final Duration operationTimeout;
     private final String fenceRetentionMillis;
+    private final ReplicaAcks acks;
     private final RScript script;
     private final ReleaseNotifications notifications;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Runs the background releases of abandoned acquisitions; created on the first one. */
+    private volatile ScheduledExecutorService retries;
 
-    RedisLockBackend(RedissonClient client, boolean ownsClient, String description, Duration operationTimeout,
-                     Duration fenceRetention) {
+    RedisLockBackend(RedissonClient client, boolean ownsClient, RedisFailures failures, Duration operationTimeout,
+                     Duration fenceRetention, ReplicaAcks acks) {
         this.client = client;
         this.ownsClient = ownsClient;
-        this.calls = new RedisCalls(description, operationTimeout);
+        this.calls = new RedisCalls(failures, operationTimeout);
+        this.operationTimeout = operationTimeout;
         this.fenceRetentionMillis = Long.toString(Math.max(1, fenceRetention.toMillis()));
+        this.acks = acks;
         // Per-object options also bound a client the caller configured: its own timeout and retries (4 by default
         // in Redisson 3.52) would otherwise stretch a call far beyond the operation timeout, and re-send scripts.
         this.script = client.getScript(OptionalOptions.defaults()
                 .codec(StringCodec.INSTANCE)
                 .timeout(operationTimeout)
                 .retryAttempts(0));
-        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), calls);
+        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), calls, this::answers);
     }
 
     @Override
@@ -59,17 +85,25 @@ final class RedisLockBackend implements LockBackend {
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
         String lockKey = RedisKeys.lockKey(key);
         String what = "acquiring lock '" + key + "'";
-        RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
-                RedisScripts.ACQUIRE, RScript.ReturnType.INTEGER, List.of(lockKey, RedisKeys.fenceKey(lockKey)),
-                owner, Long.toString(lease.toMillis()), fenceRetentionMillis));
-        Long result;
+        List<Object> keys = List.of(lockKey, RedisKeys.fenceKey(lockKey));
+        Object[] args = {owner, Long.toString(lease.toMillis()), fenceRetentionMillis};
+        long value;
         try {
-            result = calls.await(future, what, "; whether it was taken is unknown, and it is released if it was");
+            if (acks.replicas() == 0) {
+                RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                        RedisScripts.ACQUIRE, RScript.ReturnType.INTEGER, keys, args));
+                value = calls.awaitReply(future, what, "; whether it was taken is unknown, and it is released if it "
+                        + "was");
+            } else {
+                value = withReplicas(what, RedisScripts.ACQUIRE, lockKey, keys, args, true);
+            }
+        } catch (LockConfigurationException e) {
+            // Refused before the script ran (a missing permission, a wrong password): nothing to release.
+            throw e;
         } catch (LockBackendException e) {
-            releaseIfAcquiredLater(future, key, owner);
+            releaseAbandoned(key, owner, lease);
             throw e;
         }
-        long value = result == null ? 0 : result;
         if (value > 0) {
             return AcquireResult.acquired(value);
         }
@@ -77,53 +111,151 @@ final class RedisLockBackend implements LockBackend {
     }
 
     /**
-     * The caller gave up on an acquire whose outcome is unknown. If the script did take the lock (now or when a
-     * stalled server resumes), release it, so nobody holds a lock that no handle knows about.
+     * Runs {@code luaScript} and {@code WAIT} in one pipeline. For an acquisition ({@code acquire}), a positive
+     * result is a write; for a renewal, 1 is.
+     *
+     * @throws LockBackendException if the write was made but fewer replicas than required confirmed it
      */
-    private void releaseIfAcquiredLater(RFuture<Long> future, String key, String owner) {
-        future.whenComplete((token, error) -> {
-            if (token != null && token > 0 && !closed.get()) {
-                log.debug("lock '{}' was acquired after its caller gave up; releasing it", key);
-                releaseAsync(key, owner).whenComplete((released, e) -> {
-                    if (e != null) {
-                        // It frees with its lease; nothing else can be done without a server.
-                        log.debug("releasing the abandoned lock '{}' failed", key, e);
-                    }
-                });
+    private long withReplicas(String what, String luaScript, String lockKey, List<Object> keys, Object[] args,
+                              boolean acquire) {
+        RBatch batch = client.createBatch(BatchOptions.defaults()
+                .executionMode(BatchOptions.ExecutionMode.IN_MEMORY)
+                .responseTimeout(operationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .retryAttempts(0)
+                .sync(acks.replicas(), acks.timeout()));
+        RFuture<Long> result = batch.getScript(StringCodec.INSTANCE).evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                luaScript, RScript.ReturnType.INTEGER, keys, args);
+        BatchResult<?> done = calls.awaitReply(calls.send(what, batch::executeAsync), what, acquire
+                ? "; whether it was taken is unknown, and it is released if it was" : "");
+        Long value = result.toCompletableFuture().getNow(null);
+        if (value == null) {
+            throw new LockBackendException(what + " on " + calls.description() + " got no value (a nil reply)");
+        }
+        boolean wrote = acquire ? value > 0 : value == 1;
+        if (wrote && done.getSyncedSlaves() < acks.replicas()) {
+            throw new LockBackendException(what + " on " + calls.description() + " was not confirmed by enough "
+                    + "replicas: " + done.getSyncedSlaves() + " of " + acks.replicas() + " acknowledged within "
+                    + acks.timeout().toMillis() + " ms, so the master may be cut off from them"
+                    + (acquire ? "; the lock is released" : ""));
+        }
+        return value;
+    }
+
+    /**
+     * An acquisition's outcome is unknown (timed out, connection lost, not confirmed by replicas): the script may
+     * have run, or may still run when a stalled server resumes, leaving a lock that no handle knows about for a whole
+     * lease. Release the owner in the background (owner-checked, so harmless if it never held the key), with
+     * back-off, until Redis says it released it, or has twice said the owner does not hold it (the second answer
+     * comes from a later pass of the server's event loop than any command sent before the first, so a stalled
+     * acquisition has run by then), or a lease has passed.
+     */
+    private void releaseAbandoned(String key, String owner, Duration lease) {
+        if (closed.get()) {
+            return;
+        }
+        long giveUpAt = System.nanoTime() + lease.toNanos() + operationTimeout.toNanos();
+        try {
+            retries().execute(() -> releaseAbandoned(key, owner, giveUpAt, FIRST_RETRY_MILLIS, 0));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closed meanwhile: a lock left behind frees with its lease.
+        }
+    }
+
+    private void releaseAbandoned(String key, String owner, long giveUpAt, long pauseMillis, int notHeld) {
+        if (closed.get() || System.nanoTime() - giveUpAt > 0) {
+            return;
+        }
+        int answeredNotHeld = notHeld;
+        try {
+            if (release(key, owner)) {
+                log.debug("released lock '{}', acquired after its caller gave up", key);
+                return;
             }
-        });
+            if (++answeredNotHeld >= 2) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            log.debug("releasing the abandoned acquisition of lock '{}' failed; retrying", key, e);
+        }
+        int next = answeredNotHeld;
+        try {
+            retries().schedule(() -> releaseAbandoned(key, owner, giveUpAt,
+                    Math.min(MAX_RETRY_MILLIS, pauseMillis * 2), next), pauseMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closed meanwhile: a lock left behind frees with its lease.
+        }
+    }
+
+    private ScheduledExecutorService retries() {
+        ScheduledExecutorService executor = retries;
+        if (executor == null) {
+            synchronized (this) {
+                if (closed.get()) {
+                    throw new java.util.concurrent.RejectedExecutionException("closed");
+                }
+                executor = retries;
+                if (executor == null) {
+                    executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "distlock-redis-abandoned-releases");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    retries = executor;
+                }
+            }
+        }
+        return executor;
     }
 
     @Override
     public boolean release(String key, String owner) {
         String what = "releasing lock '" + key + "'";
-        return isOne(calls.awaitUninterruptibly(calls.send(what, () -> releaseAsync(key, owner)), what));
-    }
-
-    private RFuture<Long> releaseAsync(String key, String owner) {
         String lockKey = RedisKeys.lockKey(key);
-        return script.evalAsync(lockKey, RScript.Mode.READ_WRITE, RedisScripts.RELEASE, RScript.ReturnType.INTEGER,
-                List.of(lockKey), owner, RedisKeys.RELEASE_CHANNEL);
+        RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                RedisScripts.RELEASE, RScript.ReturnType.INTEGER, List.of(lockKey), owner,
+                RedisKeys.RELEASE_CHANNEL));
+        return calls.awaitReplyUninterruptibly(future, what) == 1;
     }
 
     @Override
     public boolean renew(String key, String owner, Duration lease) {
         String lockKey = RedisKeys.lockKey(key);
         String what = "renewing lock '" + key + "'";
+        List<Object> keys = List.of(lockKey);
+        Object[] args = {owner, Long.toString(lease.toMillis())};
+        if (acks.replicas() > 0) {
+            return withReplicas(what, RedisScripts.RENEW, lockKey, keys, args, false) == 1;
+        }
         RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
-                RedisScripts.RENEW, RScript.ReturnType.INTEGER, List.of(lockKey), owner,
-                Long.toString(lease.toMillis())));
-        return isOne(calls.awaitUninterruptibly(future, what));
+                RedisScripts.RENEW, RScript.ReturnType.INTEGER, keys, args));
+        return calls.awaitReplyUninterruptibly(future, what) == 1;
     }
 
-    private static boolean isOne(Long result) {
-        return result != null && result == 1;
+    /**
+     * Whether Redis answers the renewal script for a key nobody holds (a read, no write) within a quarter of the
+     * operation timeout: tells a refused subscription from an unreachable server.
+     */
+    private boolean answers() {
+        String probeKey = RedisKeys.lockKey("distlock-probe");
+        try {
+            Duration quarter = operationTimeout.dividedBy(4);
+            RScript quick = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE)
+                    .timeout(quarter).retryAttempts(0));
+            quick.evalAsync(probeKey, RScript.Mode.READ_WRITE, RedisScripts.RENEW, RScript.ReturnType.INTEGER,
+                    List.of(probeKey), "distlock-probe", "1").toCompletableFuture()
+                    .get(quarter.toMillis() + 50, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        Runnable remove = notifications.add(RedisKeys.lockKey(key), onRelease, key);
-        return remove::run;
+        return notifications.add(RedisKeys.lockKey(key), onRelease, key);
     }
 
     @Override
@@ -131,10 +263,15 @@ final class RedisLockBackend implements LockBackend {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        synchronized (this) {
+            if (retries != null) {
+                retries.shutdownNow();
+            }
+        }
         // First, so that no wait registers a listener on the client from now on (one the caller owns would keep it).
         notifications.close(!ownsClient);
         if (ownsClient) {
-            client.shutdown();
+            RedisConnection.shutdown(client, operationTimeout);
         }
     }
 
