@@ -92,6 +92,12 @@ final class RedisCluster implements AutoCloseable {
             public void loseAllLocks() {
                 nodes.forEach(n -> n.cli("FLUSHALL"));
             }
+
+            @Override
+            public void deleteLock(String key) {
+                // -c follows the MOVED redirection to the master of the key's slot, as an operator's redis-cli would.
+                nodes.get(0).cli("-c", "DEL", RedisKeys.lockKey(RedisTckBackend.PREFIX + key));
+            }
         };
     }
 

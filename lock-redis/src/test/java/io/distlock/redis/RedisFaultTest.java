@@ -289,6 +289,26 @@ class RedisFaultTest {
     }
 
     @Test
+    @DisplayName("an operator's DEL of a held lock (the TCK fixture's deleteLock): reported lost within one lease, "
+            + "and the stale close leaves the next holder's lock")
+    void foreignDelete() {
+        RedisServer server = server();
+        LockManager holder = manager(server, settings().withLease(Duration.ofSeconds(1)));
+        LockManager other = manager(server, settings());
+        String key = key("deleted");
+        LockHandle old = holder.tryLock(key).orElseThrow();
+        RedisTckBackend.faultsOf(server).deleteLock(key);
+        LockHandle next = other.tryLock(key).orElseThrow();
+        LockLoss loss = Awaitility.await("loss of " + key + " reported").atMost(SOON)
+                .until(() -> old.lost().toCompletableFuture().getNow(null), l -> l != null);
+        assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
+        old.close();
+        assertThat(holder.tryLock(key)).as("the next holder still has " + key).isEmpty();
+        assertThat(next.isHeld()).isTrue();
+        next.close();
+    }
+
+    @Test
     @DisplayName("no server at build time: build() throws LockBackendException naming the address")
     void noServerAtBuild() {
         int port = RedisServer.freePort();
