@@ -186,6 +186,7 @@ class RedisFaultTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("fault-suite")
     @DisplayName("a caller's client with Redisson's default retries: a stalled acquire script is sent once, never "
             + "re-sent after the compensating release")
     void stalledScriptIsNeverResent() throws Exception {
