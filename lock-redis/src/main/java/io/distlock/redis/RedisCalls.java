@@ -54,7 +54,25 @@ final class RedisCalls {
      * @throws LockBackendException on timeout, interrupt or a failed call
      */
     <T> T await(RFuture<T> future, String what, String ifGivenUp) {
-        return BoundedAwait.until(future, deadline(), BoundedAwait.Interrupts.ABORT, failures(what, ifGivenUp));
+        return until(future, what, ifGivenUp, deadline(), BoundedAwait.Interrupts.ABORT);
+    }
+
+    /**
+     * Waits for {@code future} until {@code deadlineNanos} (never later than one operation timeout from now) with
+     * {@code interrupts}; a nil reply is a failure, as for {@link #awaitReply}.
+     *
+     * @throws LockBackendException on timeout, interrupt ({@code ABORT}), a failed call or a nil reply
+     */
+    <T> T awaitReplyUntil(RFuture<T> future, String what, String ifGivenUp, long deadlineNanos,
+                          BoundedAwait.Interrupts interrupts) {
+        long deadline = Math.min(deadlineNanos - System.nanoTime(), timeout.toNanos()) + System.nanoTime();
+        return present(until(future, what, ifGivenUp, deadline, interrupts), what);
+    }
+
+    private <T> T until(RFuture<T> future, String what, String ifGivenUp, long deadline,
+                        BoundedAwait.Interrupts interrupts) {
+        long millis = Math.max(0, (deadline - System.nanoTime() + 500_000) / 1_000_000);
+        return BoundedAwait.until(future, deadline, interrupts, failures(what, ifGivenUp, millis));
     }
 
     /**
@@ -76,8 +94,7 @@ final class RedisCalls {
      * @throws LockBackendException on timeout, a failed call or a nil reply
      */
     <T> T awaitReplyUninterruptibly(RFuture<T> future, String what) {
-        return present(BoundedAwait.until(future, deadline(), BoundedAwait.Interrupts.FINISH, failures(what, "")),
-                what);
+        return present(until(future, what, "", deadline(), BoundedAwait.Interrupts.FINISH), what);
     }
 
     /** How calls' failures are reported. */
@@ -106,11 +123,11 @@ final class RedisCalls {
         return System.nanoTime() + timeout.toNanos();
     }
 
-    private BoundedAwait.Failures failures(String what, String ifGivenUp) {
+    private BoundedAwait.Failures failures(String what, String ifGivenUp, long millis) {
         return new BoundedAwait.Failures() {
             @Override
             public LockBackendException timedOut(TimeoutException e) {
-                return failures.timedOut(what, timeout.toMillis(), ifGivenUp, e);
+                return failures.timedOut(what, millis, ifGivenUp, e);
             }
 
             @Override
@@ -122,7 +139,7 @@ final class RedisCalls {
             public LockBackendException failed(Throwable cause) {
                 if (cause instanceof org.redisson.client.RedisTimeoutException) {
                     // Redisson's own per-call timeout fired first: the same outcome as ours.
-                    return failures.timedOut(what, timeout.toMillis(), ifGivenUp, cause);
+                    return failures.timedOut(what, millis, ifGivenUp, cause);
                 }
                 return failures.failed(what, cause);
             }

@@ -71,6 +71,10 @@ final class RedisCluster implements AutoCloseable {
     }
 
     /** The seed addresses, {@code host:port} each. */
+    List<RedisServer> nodes() {
+        return nodes;
+    }
+
     String[] addresses() {
         return nodes.stream().map(RedisServer::address).toArray(String[]::new);
     }

@@ -152,7 +152,21 @@ class RedisFailoverWindowTest {
             + "LockBackendException and leaves no lock behind")
     void replicaAcksRefuseAcquisitionWithoutReplica() throws Exception {
         startReplicated();
+        // Batched renewal with acknowledgements: confirmed while the replica is there, FAILED (not NOT_OWNER) after.
+        RedisConnection connection = new RedisConnection();
+        connection.single(master.address());
+        RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(1));
+        RedisLockBackend backend = keep(new RedisLockBackend(connected.client(), true, connected.failures(),
+                Duration.ofSeconds(1), Duration.ofMinutes(1),
+                new RedisLockBackend.ReplicaAcks(1, Duration.ofMillis(200))));
+        String batched = "window-batch:" + UUID.randomUUID();
+        assertThat(backend.tryAcquire(batched, "owner", LEASE).isAcquired()).isTrue();
+        List<io.distlock.spi.Renewal> renewal = List.of(new io.distlock.spi.Renewal(batched, "owner"));
+        assertThat(backend.renewAll(renewal, LEASE, System.nanoTime() + 1_000_000_000L).get(0).status())
+                .isEqualTo(io.distlock.spi.RenewalResult.Status.RENEWED);
         replicaLink.cut();
+        Awaitility.await("renewals no longer confirmed").atMost(SOON).until(() -> backend.renewAll(renewal, LEASE,
+                System.nanoTime() + 1_000_000_000L).get(0).status() == io.distlock.spi.RenewalResult.Status.FAILED);
         Awaitility.await("master sees no replica").atMost(SOON)
                 .until(() -> master.cli("INFO", "replication").contains("connected_slaves:0"));
         try (LockManager a = RedisLockManager.builder().address(master.address()).settings(settings())
