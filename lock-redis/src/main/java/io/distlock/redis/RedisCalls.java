@@ -69,6 +69,17 @@ final class RedisCalls {
         return present(until(future, what, ifGivenUp, deadline, interrupts), what);
     }
 
+    /**
+     * As {@link #await}, until {@code deadlineNanos} (never later than one operation timeout from now); nil is a
+     * value here.
+     *
+     * @throws LockBackendException on timeout, interrupt or a failed call
+     */
+    <T> T awaitUntil(RFuture<T> future, String what, String ifGivenUp, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos - System.nanoTime(), timeout.toNanos()) + System.nanoTime();
+        return until(future, what, ifGivenUp, deadline, BoundedAwait.Interrupts.ABORT);
+    }
+
     private <T> T until(RFuture<T> future, String what, String ifGivenUp, long deadline,
                         BoundedAwait.Interrupts interrupts) {
         long millis = Math.max(0, (deadline - System.nanoTime() + 500_000) / 1_000_000);

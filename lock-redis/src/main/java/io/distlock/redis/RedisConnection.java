@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -177,6 +178,12 @@ final class RedisConnection {
         } catch (LockBackendException e) {
             // A client that connects after all is nobody's: shut it down when it is there.
             pending.thenAccept(client -> shutdown(client, operationTimeout));
+            if (!(e instanceof io.distlock.LockConfigurationException)) {
+                Optional<Throwable> handshake = handshakes.diagnose();
+                if (handshake.isPresent()) {
+                    throw failures.failed("connecting", handshake.get());
+                }
+            }
             throw e;
         }
     }

@@ -330,18 +330,18 @@ final class RedisLockBackend implements LockBackend {
     }
 
     /**
-     * Whether Redis answers the renewal script for a key nobody holds (a read, no write) within a quarter of the
-     * operation timeout: tells a refused subscription from an unreachable server.
+     * Whether Redis answers the renewal script for a key nobody holds (a read, no write) within half the operation
+     * timeout: tells a refused subscription from an unreachable server.
      */
     private boolean answers() {
         String probeKey = RedisKeys.lockKey("distlock-probe");
         try {
-            Duration quarter = operationTimeout.dividedBy(4);
+            Duration half = operationTimeout.dividedBy(2);
             RScript quick = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE)
-                    .timeout(quarter).retryAttempts(0));
+                    .timeout(half).retryAttempts(0));
             quick.evalAsync(probeKey, RScript.Mode.READ_WRITE, RedisScripts.RENEW, RScript.ReturnType.INTEGER,
                     List.of(probeKey), "distlock-probe", "1").toCompletableFuture()
-                    .get(quarter.toMillis() + 50, TimeUnit.MILLISECONDS);
+                    .get(half.toMillis() + 50, TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -353,7 +353,12 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        return notifications.add(RedisKeys.lockKey(key), onRelease, key);
+        return subscribe(key, onRelease, System.nanoTime() + operationTimeout.toNanos());
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        return notifications.add(RedisKeys.lockKey(key), onRelease, key, deadlineNanos);
     }
 
     @Override

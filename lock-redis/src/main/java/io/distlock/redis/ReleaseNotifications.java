@@ -58,15 +58,15 @@ final class ReleaseNotifications {
     /**
      * Registers {@code onRelease} for {@code lockKey}, subscribing first if this is the manager's first wait.
      *
-     * @throws LockBackendException naming {@code key} if the subscription is not confirmed within the operation
-     *     timeout
+     * @throws LockBackendException naming {@code key} if the subscription is not confirmed by {@code deadlineNanos}
+     *     (at most one operation timeout from now)
      * @throws IllegalStateException if {@link #close} was called
      */
-    LockBackend.Subscription add(String lockKey, Runnable onRelease, String key) {
+    LockBackend.Subscription add(String lockKey, Runnable onRelease, String key, long deadlineNanos) {
         LockBackend.Subscription subscription = listeners.add(lockKey, onRelease);
         if (!subscribed) {
             try {
-                awaitSubscribed(key);
+                awaitSubscribed(key, deadlineNanos);
             } catch (RuntimeException e) {
                 subscription.close();
                 throw e;
@@ -75,7 +75,8 @@ final class ReleaseNotifications {
         return subscription;
     }
 
-    private void awaitSubscribed(String key) {
+    private void awaitSubscribed(String key, long deadlineNanos) {
+        long startNanos = System.nanoTime();
         RFuture<Integer> pending;
         synchronized (lock) {
             if (closed) {
@@ -103,12 +104,15 @@ final class ReleaseNotifications {
             pending = messages;
         }
         String what = "subscribing to releases of lock '" + key + "'";
+        // Only a subscription that had most of an operation timeout is evidence of a refusal; a short remaining
+        // wait may simply have run out.
+        boolean wholeTimeout = deadlineNanos - startNanos >= calls.timeout().toNanos() / 2;
         try {
-            calls.await(pending, what, "");
+            calls.awaitUntil(pending, what, "", deadlineNanos);
         } catch (io.distlock.LockConfigurationException e) {
             throw e;
         } catch (LockBackendException e) {
-            if (!Thread.currentThread().isInterrupted() && answers.getAsBoolean()) {
+            if (wholeTimeout && !Thread.currentThread().isInterrupted() && answers.getAsBoolean()) {
                 throw calls.failures().subscriptionRefused(what, RedisKeys.RELEASE_CHANNEL,
                         calls.timeout().toMillis(), e);
             }

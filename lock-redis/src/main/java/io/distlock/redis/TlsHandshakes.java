@@ -37,6 +37,9 @@ final class TlsHandshakes implements NettyHook {
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
     /** Completed with the first failure: connecting need not wait for Redisson to give up. */
     private final CompletableFuture<Throwable> firstFailure = new CompletableFuture<>();
+    /** A server whose handshake never got an answer, for {@link #diagnose}. */
+    private volatile InetSocketAddress unanswered;
+    private volatile boolean succeeded;
 
     TlsHandshakes(NettyHook delegate, Duration timeout) {
         this.delegate = delegate;
@@ -58,8 +61,12 @@ final class TlsHandshakes implements NettyHook {
             ssl.handshakeFuture().addListener(f -> {
                 if (f.isSuccess()) {
                     lastFailure.set(null);
+                    succeeded = true;
                 } else if (!(f.cause() instanceof ClosedChannelException)) {
                     failed(f.cause());
+                } else if (channel.remoteAddress() instanceof InetSocketAddress address) {
+                    // Closed before the server said anything in TLS: Redisson gave up on it.
+                    unanswered = address;
                 }
             });
             // Netty's own handshake timeout does not fire under Redisson (seen with 4.1.127), and a silent
@@ -67,6 +74,7 @@ final class TlsHandshakes implements NettyHook {
             // operation timeout, ask the address in plain text, off the event loop, which must not block.
             channel.eventLoop().schedule(() -> {
                 if (!ssl.handshakeFuture().isDone() && channel.remoteAddress() instanceof InetSocketAddress address) {
+                    unanswered = address;
                     Thread probe = new Thread(() -> {
                         if (answersPlainText(address)) {
                             failed(new SSLException("not an SSL/TLS record: the server at " + address.getHostString()
@@ -87,6 +95,24 @@ final class TlsHandshakes implements NettyHook {
     private void failed(Throwable cause) {
         lastFailure.set(cause);
         firstFailure.complete(cause);
+    }
+
+    /**
+     * After a failed connect: the handshake failure if one was recorded; otherwise, if a handshake never got an
+     * answer and none ever succeeded, asks that server in plain text now (the background probe may not have run
+     * yet on a loaded machine). Blocks for at most about half a second.
+     */
+    Optional<Throwable> diagnose() {
+        Optional<Throwable> recorded = lastFailure();
+        InetSocketAddress address = unanswered;
+        if (recorded.isPresent() || address == null || succeeded) {
+            return recorded;
+        }
+        if (answersPlainText(address)) {
+            failed(new SSLException("not an SSL/TLS record: the server at " + address.getHostString() + ":"
+                    + address.getPort() + " did not answer the TLS handshake but answers plain-text Redis commands"));
+        }
+        return lastFailure();
     }
 
     /** Completes with the first handshake failure, if one happens. */

@@ -117,11 +117,14 @@ class RedisConfigurationTest {
     @Test
     @DisplayName("ACL user without SUBSCRIBE: a bounded wait throws LockConfigurationException naming the command")
     void aclWithoutSubscribe() {
-        try (LockManager manager = builder().username("nosubscribe").password(ACL_PASSWORD).build();
+        // 2 s: the refusal is inferred from a subscription unconfirmed for a whole timeout while a read answers
+        // within half of one, which a loaded machine must manage.
+        try (LockManager manager = builder().username("nosubscribe").password(ACL_PASSWORD)
+                .settings(settings().withOperationTimeout(Duration.ofSeconds(2))).build();
              LockManager holder = builder().password(PASSWORD).build()) {
             String key = "config:" + UUID.randomUUID();
             try (LockHandle held = holder.tryLock(key).orElseThrow()) {
-                assertThatThrownBy(() -> manager.tryLock(key, Duration.ofSeconds(2)))
+                assertThatThrownBy(() -> manager.tryLock(key, Duration.ofSeconds(10)))
                         .isInstanceOf(LockConfigurationException.class)
                         .satisfies(e -> assertFirstLine(e, "user 'nosubscribe' is probably not allowed to subscribe"))
                         .satisfies(e -> assertThat(e.getMessage().lines().findFirst().orElse(""))
