@@ -122,7 +122,8 @@ class RedisBehaviourTest {
             assertThat(scriptAndSubscribeCalls() - before).as("script calls of renewing 20 locks").isEqualTo(1);
             for (int i = 0; i < results.size(); i++) {
                 assertThat(results.get(i).status()).as("lock %d", i).isEqualTo(i == 7
-                        ? io.distlock.spi.RenewalResult.Status.NOT_OWNER : io.distlock.spi.RenewalResult.Status.RENEWED);
+                        ? io.distlock.spi.RenewalResult.Status.NOT_OWNER
+                        : io.distlock.spi.RenewalResult.Status.RENEWED);
             }
             long pttl = Long.parseLong(server.cli("PTTL", RedisKeys.lockKey(renewals.get(3).key())));
             assertThat(pttl).as("lease after renewAll").isGreaterThan(30_000);

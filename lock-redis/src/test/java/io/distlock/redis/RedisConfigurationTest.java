@@ -150,7 +150,8 @@ class RedisConfigurationTest {
             assertThatThrownBy(() -> backend.release(key, "owner-1"))
                     .isInstanceOf(LockConfigurationException.class)
                     .satisfies(e -> assertFirstLine(e, "user 'nopublish' is not allowed"))
-                    .satisfies(e -> assertThat(e.getMessage().lines().findFirst().orElse("")).containsIgnoringCase("publish"));
+                    .satisfies(e -> assertThat(e.getMessage().lines().findFirst().orElse(""))
+                            .containsIgnoringCase("publish"));
         }
     }
 
