@@ -124,7 +124,7 @@ final class RedisFailures {
                         + "(Redis does not say which; they run GET, SET, PTTL, PEXPIRE, DEL, TIME and PUBLISH): "
                         + "grant the minimal ACL of the lock-redis README";
             }
-            if (t instanceof SSLException) {
+            if (t instanceof SSLException && !(t instanceof io.netty.handler.ssl.SslHandshakeTimeoutException)) {
                 return tlsSentence(t);
             }
         }

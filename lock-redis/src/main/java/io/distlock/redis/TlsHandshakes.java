@@ -3,6 +3,7 @@ package io.distlock.redis;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import org.redisson.client.NettyHook;
 
 import javax.net.ssl.SSLException;
@@ -62,7 +63,9 @@ final class TlsHandshakes implements NettyHook {
                 if (f.isSuccess()) {
                     lastFailure.set(null);
                     succeeded = true;
-                } else if (!(f.cause() instanceof ClosedChannelException)) {
+                } else if (!(f.cause() instanceof ClosedChannelException)
+                        && !(f.cause() instanceof SslHandshakeTimeoutException)) {
+                    // A timeout is a silent server (an outage) as often as a plain-text one: the probe decides.
                     failed(f.cause());
                 } else if (channel.remoteAddress() instanceof InetSocketAddress address) {
                     // Closed before the server said anything in TLS: Redisson gave up on it.
