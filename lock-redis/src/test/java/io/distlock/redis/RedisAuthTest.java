@@ -111,14 +111,16 @@ class RedisAuthTest {
     @DisplayName("ACL user with only the documented minimal permissions: acquire, wait, release and renew work")
     void aclUser() throws Exception {
         try (LockManager a = RedisLockManager.builder().address(server.address()).username(USER)
-                .password(USER_PASSWORD).settings(settings().withLease(Duration.ofMillis(300))).build();
+                .password(USER_PASSWORD).settings(settings().withOperationTimeout(Duration.ofMillis(500))
+                        .withLease(Duration.ofMillis(1500))).build();
              LockManager b = LockManagers.create(URI.create("redis://" + USER + ":" + USER_PASSWORD + "@"
                      + server.address() + "?timeout=1s"))) {
             exercise(a, b);
             // Renewal (PEXPIRE inside the script) under the ACL: held across several short leases.
             String key = "auth-renew:" + UUID.randomUUID();
             try (LockHandle held = a.tryLock(key).orElseThrow()) {
-                org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(900)).until(() -> true);
+                org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(2000)).atMost(Duration.ofSeconds(5))
+                        .until(() -> true);
                 assertThat(held.isHeld()).isTrue();
                 assertThat(b.tryLock(key)).isEmpty();
             }

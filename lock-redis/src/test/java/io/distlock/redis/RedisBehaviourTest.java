@@ -265,7 +265,7 @@ class RedisBehaviourTest {
     @DisplayName("URIs: prefix and lease parameters apply; malformed Redis URIs name the problem")
     void uris() {
         try (LockManager a = LockManagers.create(URI.create("redis://" + server.address()
-                + "/3?prefix=app1:&lease=5s"));
+                + "/3?prefix=app1:&lease=5s&timeout=1s"));
              LockManager b = LockManagers.create(URI.create("redis://" + server.address() + "/3?prefix=app2:"))) {
             String key = key("uri");
             // Different prefixes are different locks.

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RedisFaultTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(500);
-    private static final Duration LEASE = Duration.ofMillis(600);
+    /** Three operation timeouts: renewal (a third of the lease) must not be shorter than one call may take. */
+    private static final Duration LEASE = Duration.ofMillis(1500);
     private static final Duration SOON = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -294,7 +295,7 @@ class RedisFaultTest {
             + "and the stale close leaves the next holder's lock")
     void foreignDelete() {
         RedisServer server = server();
-        LockManager holder = manager(server, settings().withLease(Duration.ofSeconds(1)));
+        LockManager holder = manager(server, settings());
         LockManager other = manager(server, settings());
         String key = key("deleted");
         LockHandle old = holder.tryLock(key).orElseThrow();
