@@ -1,7 +1,6 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
-import io.distlock.LockConfigurationException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
@@ -24,8 +23,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -34,8 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with no client-side retry and awaited for at most the operation timeout.
  *
  * <p>Why no retry: a script that timed out may still run later (the server was only slow), so a retry could run it
- * twice. With none, a timed-out acquire has an unknown outcome; its owner is released in the background until it
- * is known not to hold the key (see {@link #releaseAbandoned}).
+ * again after the core's compensating release of that owner, and leave a lock nobody knows about. With none, a
+ * timed-out acquire has an unknown outcome, which the core clears by releasing the owner in the background
+ * (owner-checked, so harmless if the script never ran).
  *
  * <p>With {@link ReplicaAcks replica acknowledgements}, acquire and renew are sent in one pipeline with
  * {@code WAIT replicas timeout}, and count only if that many replicas confirmed the write: a master cut off from its
@@ -45,10 +43,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class RedisLockBackend implements LockBackend {
 
     private static final Logger log = LoggerFactory.getLogger(RedisLockBackend.class);
-    /** First pause between background releases of an abandoned acquisition; doubled up to one second. */
-    private static final long FIRST_RETRY_MILLIS = 50;
-    private static final long MAX_RETRY_MILLIS = 1000;
-
     /** Replicas that must confirm each acquisition and renewal, and how long the master waits for them. */
     record ReplicaAcks(int replicas, Duration timeout) {
         static final ReplicaAcks NONE = new ReplicaAcks(0, Duration.ZERO);
@@ -63,8 +57,6 @@ final class RedisLockBackend implements LockBackend {
     private final RScript script;
     private final ReleaseNotifications notifications;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Runs the background releases of abandoned acquisitions; created on the first one. */
-    private volatile ScheduledExecutorService retries;
 
     RedisLockBackend(RedissonClient client, boolean ownsClient, RedisFailures failures, Duration operationTimeout,
                      Duration fenceRetention, ReplicaAcks acks) {
@@ -100,21 +92,14 @@ final class RedisLockBackend implements LockBackend {
         List<Object> keys = List.of(lockKey, RedisKeys.fenceKey(lockKey));
         Object[] args = {owner, Long.toString(lease.toMillis()), fenceRetentionMillis};
         long value;
-        try {
-            if (acks.replicas() == 0) {
-                RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
-                        RedisScripts.ACQUIRE, RScript.ReturnType.INTEGER, keys, args));
-                value = calls.awaitReplyUntil(future, what, "; whether it was taken is unknown, and it is released if "
-                        + "it was", deadlineNanos, BoundedAwait.Interrupts.ABORT);
-            } else {
-                value = withReplicas(what, RedisScripts.ACQUIRE, lockKey, keys, args, true, deadlineNanos);
-            }
-        } catch (LockConfigurationException e) {
-            // Refused before the script ran (a missing permission, a wrong password): nothing to release.
-            throw e;
-        } catch (LockBackendException e) {
-            releaseAbandoned(key, owner, lease);
-            throw e;
+        // A failure leaves the outcome unknown; the core then releases this owner in the background.
+        if (acks.replicas() == 0) {
+            RFuture<Long> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
+                    RedisScripts.ACQUIRE, RScript.ReturnType.INTEGER, keys, args));
+            value = calls.awaitReplyUntil(future, what, "; whether it was taken is unknown, and it is released if it "
+                    + "was", deadlineNanos, BoundedAwait.Interrupts.ABORT);
+        } else {
+            value = withReplicas(what, RedisScripts.ACQUIRE, lockKey, keys, args, true, deadlineNanos);
         }
         if (value > 0) {
             return AcquireResult.acquired(value);
@@ -152,72 +137,6 @@ final class RedisLockBackend implements LockBackend {
                     + (acquire ? "; the lock is released" : ""));
         }
         return value;
-    }
-
-    /**
-     * An acquisition's outcome is unknown (timed out, connection lost, not confirmed by replicas): the script may
-     * have run, or may still run when a stalled server resumes, leaving a lock that no handle knows about for a whole
-     * lease. Release the owner in the background (owner-checked, so harmless if it never held the key), with
-     * back-off, until Redis says it released it, or has twice said the owner does not hold it (the second answer
-     * comes from a later pass of the server's event loop than any command sent before the first, so a stalled
-     * acquisition has run by then), or a lease has passed.
-     */
-    private void releaseAbandoned(String key, String owner, Duration lease) {
-        if (closed.get()) {
-            return;
-        }
-        long giveUpAt = System.nanoTime() + lease.toNanos() + operationTimeout.toNanos();
-        try {
-            retries().execute(() -> releaseAbandoned(key, owner, giveUpAt, FIRST_RETRY_MILLIS, 0));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Closed meanwhile: a lock left behind frees with its lease.
-        }
-    }
-
-    private void releaseAbandoned(String key, String owner, long giveUpAt, long pauseMillis, int notHeld) {
-        if (closed.get() || System.nanoTime() - giveUpAt > 0) {
-            return;
-        }
-        int answeredNotHeld = notHeld;
-        try {
-            if (release(key, owner)) {
-                log.debug("released lock '{}', acquired after its caller gave up", key);
-                return;
-            }
-            if (++answeredNotHeld >= 2) {
-                return;
-            }
-        } catch (RuntimeException e) {
-            log.debug("releasing the abandoned acquisition of lock '{}' failed; retrying", key, e);
-        }
-        int next = answeredNotHeld;
-        try {
-            retries().schedule(() -> releaseAbandoned(key, owner, giveUpAt,
-                    Math.min(MAX_RETRY_MILLIS, pauseMillis * 2), next), pauseMillis, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Closed meanwhile: a lock left behind frees with its lease.
-        }
-    }
-
-    private ScheduledExecutorService retries() {
-        ScheduledExecutorService executor = retries;
-        if (executor == null) {
-            synchronized (this) {
-                if (closed.get()) {
-                    throw new java.util.concurrent.RejectedExecutionException("closed");
-                }
-                executor = retries;
-                if (executor == null) {
-                    executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "distlock-redis-abandoned-releases");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    retries = executor;
-                }
-            }
-        }
-        return executor;
     }
 
     @Override
@@ -365,11 +284,6 @@ final class RedisLockBackend implements LockBackend {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
-        }
-        synchronized (this) {
-            if (retries != null) {
-                retries.shutdownNow();
-            }
         }
         // First, so that no wait registers a listener on the client from now on (one the caller owns would keep it).
         notifications.close(!ownsClient);
