@@ -36,8 +36,12 @@ class RedisClusterTckTest extends LockManagerTck {
     static void startCluster() {
         cluster = RedisCluster.start();
         String uri = "redis-cluster://" + String.join(",", cluster.addresses());
-        backend = new RedisTckBackend("redis-cluster (3 masters)", settings -> LockManagers.create(
-                URI.create(uri + RedisTckBackend.query(settings))), cluster.faults());
+        // From URIs, except where the settings carry what a URI cannot (listeners): then the same cluster through
+        // the builder.
+        backend = new RedisTckBackend("redis-cluster (3 masters)", settings -> settings.listeners().isEmpty()
+                ? LockManagers.create(URI.create(uri + RedisTckBackend.query(settings)))
+                : RedisLockManager.builder().cluster(cluster.addresses()).settings(settings).build(),
+                cluster.faults());
     }
 
     @AfterAll
