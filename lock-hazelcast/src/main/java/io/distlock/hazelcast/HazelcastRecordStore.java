@@ -52,6 +52,11 @@ public final class HazelcastRecordStore {
     private HazelcastRecordStore() {
     }
 
+    /**
+     * Starts a builder.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -62,46 +67,22 @@ public final class HazelcastRecordStore {
      * {@link RecordStore#close()}. The client settings mean what they mean for {@link HazelcastLockManager.Builder}.
      * Not thread safe; {@link #build()} may be called repeatedly.
      */
-    public static final class Builder {
-        private final HazelcastConnection connection = new HazelcastConnection();
+    public static final class Builder extends HazelcastClientBuilder<Builder> {
         private Duration operationTimeout = LockSettings.DEFAULT_OPERATION_TIMEOUT;
         private String mapName = DEFAULT_MAP_NAME;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
 
         private Builder() {
         }
-
-        /** Uses the caller's member or client, which the caller shuts down after the store. */
-        public Builder instance(HazelcastInstance instance) {
-            connection.instance(instance);
-            return this;
-        }
-
-        /** The {@code host:port} addresses of some members, for a client the store creates. Adds to earlier ones. */
-        public Builder addresses(String... addresses) {
-            connection.addresses(addresses);
-            return this;
-        }
-
-        /** The cluster name the created client joins; default {@code dev}, as Hazelcast's. */
-        public Builder clusterName(String clusterName) {
-            connection.clusterName(clusterName);
-            return this;
-        }
-
-        /** User name and password for the created client; only for clusters with security enabled (Enterprise). */
-        public Builder credentials(String username, String password) {
-            connection.credentials(username, password);
-            return this;
-        }
-
-        /** How long {@link #build()} waits for the created client's first connection; default 10 seconds. */
-        public Builder connectTimeout(Duration connectTimeout) {
-            connection.connectTimeout(connectTimeout);
-            return this;
-        }
-
-        /** The longest one call may take before {@link LockBackendException}; default 3 s, as for locks. */
+        /**
+         * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks. Also bounds
+         * the created client's first connection unless {@link #connectTimeout} is set.
+         *
+         * @param operationTimeout a positive duration
+         * @return this builder
+         * @throws NullPointerException if {@code operationTimeout} is null
+         * @throws IllegalArgumentException if {@code operationTimeout} is not positive
+         */
         public Builder operationTimeout(Duration operationTimeout) {
             Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
             if (operationTimeout.isNegative() || operationTimeout.isZero()) {
@@ -115,6 +96,11 @@ public final class HazelcastRecordStore {
          * The IMap the records live in; default {@value #DEFAULT_MAP_NAME}. Stores that must see each other's records
          * use the same map; applications sharing a cluster use different maps. Configure it with a backup and without
          * eviction (see the README).
+         *
+         * @param mapName the map's name
+         * @return this builder
+         * @throws NullPointerException if {@code mapName} is null
+         * @throws IllegalArgumentException if {@code mapName} is blank
          */
         public Builder mapName(String mapName) {
             Objects.requireNonNull(mapName, "mapName must not be null");
@@ -129,6 +115,8 @@ public final class HazelcastRecordStore {
          * The largest value the store accepts (default {@link #DEFAULT_MAX_VALUE_BYTES}); larger ones are refused
          * with {@link IllegalArgumentException} before anything is sent.
          *
+         * @param maxValueBytes the limit in bytes
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 and {@link #MAX_VALUE_BYTES_LIMIT}
          */
         public Builder maxValueBytes(int maxValueBytes) {
@@ -143,11 +131,14 @@ public final class HazelcastRecordStore {
         /**
          * Builds the store; when it creates its client, it connects now.
          *
+         * @return a running store
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
+         * @throws io.distlock.LockConfigurationException if the cluster refused the created client (cluster name,
+         *     credentials)
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public RecordStore build() {
-            return connection.open("record store", operationTimeout,
+            return open("record store", operationTimeout,
                     (instance, ownsInstance, cluster) -> new HazelcastRecords(instance, ownsInstance,
                             "hazelcast:" + mapName + (cluster == null ? "" : "@" + cluster), mapName, maxValueBytes,
                             operationTimeout));

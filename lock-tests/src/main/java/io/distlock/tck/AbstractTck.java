@@ -27,15 +27,28 @@ public abstract class AbstractTck {
 
     private final List<LockManager> managers = new CopyOnWriteArrayList<>();
 
-    /** The backend under test; the same instance for every test of a run. */
+    /**
+     * The backend under test; the same instance for every test of a run.
+     *
+     * @return the backend fixture
+     */
     protected abstract TckBackend backend();
 
-    /** A new manager ("replica") with the backend's TCK settings; closed after the test. */
+    /**
+     * A new manager ("replica") with the backend's TCK settings; closed after the test.
+     *
+     * @return the new manager
+     */
     protected LockManager newManager() {
         return newManager(backend().settings());
     }
 
-    /** A new manager with {@code settings}; closed after the test. */
+    /**
+     * A new manager with {@code settings}; closed after the test.
+     *
+     * @param settings the settings of the new manager
+     * @return the new manager
+     */
     protected LockManager newManager(LockSettings settings) {
         LockManager manager = backend().newManager(settings);
         managers.add(manager);
@@ -46,6 +59,9 @@ public abstract class AbstractTck {
      * Settings with the backend's short lease, for tests that wait for leases. With renewal on, the operation timeout
      * is cut to the renewal interval (a third of the lease) if it is longer: managers reject settings under which a
      * renewal that takes its whole timeout would confirm the lock after its lease.
+     *
+     * @param renewal whether handles are renewed
+     * @return the settings
      */
     protected LockSettings shortLeaseSettings(boolean renewal) {
         LockSettings settings = backend().settings().withLease(backend().shortLease()).withRenewal(renewal);
@@ -54,7 +70,14 @@ public abstract class AbstractTck {
                 ? settings.withOperationTimeout(interval) : settings;
     }
 
-    /** Takes a key that must be free, or fails citing {@code clause}. */
+    /**
+     * Takes a key that must be free, or fails citing {@code clause}.
+     *
+     * @param manager the manager to lock with
+     * @param key the key, which must be free
+     * @param clause the clause the test verifies, for the message
+     * @return the handle
+     */
     protected LockHandle lockFree(LockManager manager, String key, String clause) {
         return manager.tryLock(key).orElseThrow(() -> new AssertionError(
                 clause(clause, "the free key %s could not be locked", key)));
@@ -63,6 +86,9 @@ public abstract class AbstractTck {
     /**
      * Waits until {@code thread} is parked in a wait (it has passed its first attempt), failing with what it threw if
      * it ended instead.
+     *
+     * @param thread the thread that waits
+     * @param thrown what the thread threw, or null while it runs
      */
     protected void awaitParked(Thread thread, java.util.function.Supplier<Throwable> thrown) {
         org.awaitility.Awaitility.await(thread.getName() + " parks in its wait").atMost(soon())
@@ -76,6 +102,12 @@ public abstract class AbstractTck {
     /**
      * Tries {@code key} on {@code manager} until it is free (a lease to run out, a store to notice a loss), failing
      * citing {@code clause} if it is not free within {@link #soon()}.
+     *
+     * @param manager the manager to lock with
+     * @param key the key
+     * @param clause the clause the test verifies, for the message
+     * @param why what the key waits for, for the message
+     * @return the handle, once the key was free
      */
     protected LockHandle awaitFree(LockManager manager, String key, String clause, String why) {
         // A poll that times out on a loaded machine is retried: this helper waits for a key, it does not test outages.
@@ -87,6 +119,9 @@ public abstract class AbstractTck {
     /**
      * Waits until {@code thread} is in the wait of a bounded {@code tryLock} after a failed attempt (its stack is in
      * the core's waiter), not merely blocked in a backend call, failing with what it threw if it ended instead.
+     *
+     * @param thread the waiting thread
+     * @param thrown what the thread threw, or null while it runs
      */
     protected void awaitWaiting(Thread thread, java.util.function.Supplier<Throwable> thrown) {
         org.awaitility.Awaitility.await(thread.getName() + " waits for a release").atMost(soon())
@@ -118,6 +153,12 @@ public abstract class AbstractTck {
     /**
      * Waits at most {@code bound} for {@code handle}'s loss, failing citing {@code clause}: no test waits for a
      * {@code lost()} without a bound.
+     *
+     * @param handle the handle expected to be lost
+     * @param bound how long to wait at most
+     * @param clause the clause the test checks
+     * @param why what the loss follows from, for the failure message
+     * @return the loss
      */
     protected LockLoss awaitLoss(LockHandle handle, Duration bound, String clause, String why) {
         return org.awaitility.Awaitility.await("clause " + clause + ": loss of " + handle.key() + " " + why)
@@ -125,18 +166,31 @@ public abstract class AbstractTck {
                 .until(() -> handle.lost().toCompletableFuture().getNow(null), loss -> loss != null);
     }
 
-    /** A key no other test uses, with a readable hint of what the test does. */
+    /**
+     * A key no other test uses, with a readable hint of what the test does.
+     *
+     * @param hint a few words on what the test does
+     * @return the key
+     */
     protected static String randomKey(String hint) {
         return "tck:" + hint + ":" + UUID.randomUUID();
     }
 
-    /** Skips the test, reported with the backend's reason, if the backend lacks {@code capability}. */
+    /**
+     * Skips the test, reported with the backend's reason, if the backend lacks {@code capability}.
+     *
+     * @param capability what the test needs
+     */
     protected void assumeCapability(TckBackend.Capability capability) {
         backend().lacks(capability).ifPresent(reason -> Assumptions.abort(
                 backend().name() + " lacks " + capability + ": " + reason));
     }
 
-    /** The fault injector, or the test is skipped with a reason. */
+    /**
+     * The fault injector, or the test is skipped with a reason.
+     *
+     * @return the fault injector
+     */
     protected TckBackend.Faults faults() {
         return backend().faults().orElseGet(() -> {
             Assumptions.abort(backend().name() + " has no fault injector, so this clause cannot be checked here");
@@ -144,7 +198,12 @@ public abstract class AbstractTck {
         });
     }
 
-    /** Deletes {@code key}'s lock behind its holder, or skips the test with the reason if the fixture cannot. */
+    /**
+     * Deletes {@code key}'s lock behind its holder, or skips the test with the reason if the fixture cannot.
+     *
+     * @param faults the fault injector
+     * @param key the user's key
+     */
     protected void deleteLock(TckBackend.Faults faults, String key) {
         try {
             faults.deleteLock(key);
@@ -153,12 +212,23 @@ public abstract class AbstractTck {
         }
     }
 
-    /** A failure message: "clause N on BACKEND: what was observed". */
+    /**
+     * A failure message: "clause N on BACKEND: what was observed".
+     *
+     * @param clause the clause
+     * @param observed what was observed, a {@link String#format} pattern
+     * @param args the pattern's arguments
+     * @return the message
+     */
     protected String clause(String clause, String observed, Object... args) {
         return "clause " + clause + " on " + backend().name() + ": " + String.format(observed, args);
     }
 
-    /** Generous bound for things that must happen "soon", scaled from the backend's timing. */
+    /**
+     * Generous bound for things that must happen "soon", scaled from the backend's timing.
+     *
+     * @return the bound
+     */
     protected Duration soon() {
         return backend().settings().operationTimeout().multipliedBy(3).plus(backend().shortLease().multipliedBy(4));
     }
