@@ -3,7 +3,7 @@ package io.distlock.spring;
 import io.distlock.LockManager;
 import io.distlock.LockManagers;
 import io.distlock.LockSettings;
-import io.distlock.idempotency.LocalRecordStore;
+import io.distlock.idempotency.RecordStores;
 import io.distlock.idempotency.spi.RecordStore;
 
 import java.net.URI;
@@ -25,7 +25,8 @@ final class BackendSelector {
 
     /** Every choice, also of modules not on the class path, so the message tells a newcomer what exists. */
     static final String CHOICES = "set distlock.uri (e.g. redis://localhost:6379, zookeeper://localhost:2181, "
-            + "hazelcast://localhost:5701, or local://NAME for a single process), or define a bean of one of: "
+            + "hazelcast://localhost:5701, etcd://localhost:2379, or local://NAME for a single process), or define a "
+            + "bean of one of: "
             + "org.redisson.api.RedissonClient (with io.distlock:lock-redis), "
             + "org.apache.curator.framework.CuratorFramework (with io.distlock:lock-zookeeper), "
             + "com.hazelcast.core.HazelcastInstance (with io.distlock:lock-hazelcast)";
@@ -114,7 +115,7 @@ final class BackendSelector {
         return false;
     }
 
-    /** A backend from a lock URI: the manager owns its client. Records only for {@code local://}. */
+    /** A backend from a lock URI: the manager and the record store each own a client made from it. */
     private static final class UriBackend implements BackendCandidate.Backend {
         private final URI uri;
 
@@ -133,19 +134,13 @@ final class BackendSelector {
             return LockManagers.create(uri, parsed -> parsed.withListeners(settings.listeners()));
         }
 
+        /**
+         * The record store of the same URI, through {@link RecordStores}: its own client, next to the manager's (the
+         * URI names connection settings, not a client that both could share). The settings are already in the URI.
+         */
         @Override
         public RecordStore records(LockSettings settings) {
-            if ("local".equals(uri.getScheme())) {
-                String name = uri.getHost() == null ? "default" : uri.getHost();
-                return LocalRecordStore.named(name);
-            }
-            // A URI makes a lock manager only (LockManagers has no record store counterpart yet), and building a
-            // second client here would duplicate every backend's URI parsing.
-            throw new IllegalStateException("distlock.uri=" + uri.getScheme() + "://... makes locks, but idempotency "
-                    + "keys and one-time tokens also need a record store: define a bean of type "
-                    + "io.distlock.idempotency.spi.RecordStore (e.g. RedisRecordStore.builder()...build()), or "
-                    + "define the client bean (RedissonClient, CuratorFramework or HazelcastInstance) instead of "
-                    + "distlock.uri, so that locks and records share it");
+            return RecordStores.create(uri);
         }
     }
 }

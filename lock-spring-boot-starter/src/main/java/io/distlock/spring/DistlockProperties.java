@@ -17,7 +17,8 @@ public class DistlockProperties {
     /**
      * The backend as a lock URI, e.g. {@code redis://localhost:6379}, {@code zookeeper://localhost:2181},
      * {@code hazelcast://localhost:5701} or {@code local://orders}. Takes precedence over client beans of the
-     * application. The manager made from it owns and closes its client.
+     * application. The manager made from it owns and closes its client; the record store made from it (for
+     * idempotency keys, one-time tokens and {@code @Idempotent}), when something needs one, owns a second client.
      */
     private URI uri;
 

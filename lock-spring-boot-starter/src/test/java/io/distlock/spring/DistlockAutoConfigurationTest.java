@@ -149,19 +149,6 @@ class DistlockAutoConfigurationTest {
     }
 
     @Test
-    void a_non_local_uri_has_no_record_store_and_says_what_to_define() {
-        try (TestRedis redis = TestRedis.start()) {
-            runner.withPropertyValues("distlock.uri=" + redis.address()).run(context -> {
-                assertThat(context).hasNotFailed();
-                assertThat(context.getBean(LockManager.class).tryLock("k")).isPresent();
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> context.getBean(IdempotencyKeys.class))
-                        .rootCause().hasMessageContaining("distlock.uri=redis://... makes locks")
-                        .hasMessageContaining("define a bean of type io.distlock.idempotency.spi.RecordStore");
-            });
-        }
-    }
-
-    @Test
     void decorators_wrap_the_manager_in_order() {
         StringBuilder calls = new StringBuilder();
         runner.withPropertyValues("distlock.uri=local://" + table())
