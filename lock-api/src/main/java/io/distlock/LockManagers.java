@@ -33,7 +33,9 @@ public final class LockManagers {
             "redis-sentinel", "io.distlock:lock-redis",
             "redis-cluster", "io.distlock:lock-redis",
             "zookeeper", "io.distlock:lock-zookeeper",
-            "hazelcast", "io.distlock:lock-hazelcast");
+            "hazelcast", "io.distlock:lock-hazelcast",
+            "etcd", "io.distlock:lock-etcd",
+            "etcds", "io.distlock:lock-etcd");
 
     private LockManagers() {
     }

@@ -304,7 +304,7 @@ class DistlockAutoConfigurationTest {
         @Test
         void the_manager_and_the_record_store_use_it_and_leave_it_open() throws Exception {
             try (TestingServer server = new TestingServer(TestRedis.freePort(), true);
-                 CuratorFramework client = CuratorFrameworkFactory.newClient(server.getConnectString(), 5000, 3000,
+                 CuratorFramework client = CuratorFrameworkFactory.newClient(server.getConnectString(), 15_000, 3000,
                          new RetryOneTime(100))) {
                 client.start();
                 client.blockUntilConnected();
