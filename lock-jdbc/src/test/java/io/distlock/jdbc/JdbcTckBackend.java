@@ -1,0 +1,101 @@
+package io.distlock.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.distlock.LockManager;
+import io.distlock.LockSettings;
+import io.distlock.tck.TckBackend;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The TCK fixture for one database: managers ("replicas") on a shared caller-owned pool, each with its own release
+ * notifications and renewal thread, as separate processes on one database would have.
+ */
+final class JdbcTckBackend implements TckBackend {
+
+    private final String name;
+    private final Function<LockSettings, LockManager> factory;
+    private final Faults faults;
+
+    JdbcTckBackend(String name, Function<LockSettings, LockManager> factory, Faults faults) {
+        this.name = name;
+        this.factory = factory;
+        this.faults = faults;
+    }
+
+    /** A pool as an application would configure it, with a connection timeout below the TCK's 2 s timeout. */
+    static HikariDataSource pool(String url, String user, String password, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        if (user != null) {
+            config.setUsername(user);
+        }
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(2);
+        config.setConnectionTimeout(1000);
+        config.setValidationTimeout(250);
+        config.setInitializationFailTimeout(-1);
+        return new HikariDataSource(config);
+    }
+
+    /** Managers on {@code dataSource}, creating the schema on first use, without the periodic purge. */
+    static Function<LockSettings, LockManager> managers(DataSource dataSource) {
+        return settings -> JdbcLockManager.builder().dataSource(dataSource).createSchema(true)
+                .purgeInterval(Duration.ZERO).settings(settings).build();
+    }
+
+    /** Faults of a server process: SIGSTOP/SIGCONT for an outage, deleting every lock row for lost locks. */
+    static Faults faultsOf(DatabaseProcess server, DataSource admin) {
+        return new Faults() {
+            @Override
+            public void startOutage() {
+                server.pause();
+            }
+
+            @Override
+            public void endOutage() {
+                server.resume();
+            }
+
+            @Override
+            public void loseAllLocks() {
+                deleteAll(admin, "distlock_locks", "distlock_records");
+            }
+        };
+    }
+
+    static void deleteAll(DataSource dataSource, String... tables) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String table : tables) {
+                statement.executeUpdate("DELETE FROM " + table);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public LockManager newManager(LockSettings settings) {
+        return factory.apply(settings);
+    }
+
+    @Override
+    public Optional<Faults> faults() {
+        return Optional.ofNullable(faults);
+    }
+}
