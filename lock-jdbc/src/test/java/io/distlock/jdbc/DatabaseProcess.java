@@ -97,7 +97,7 @@ abstract class DatabaseProcess implements AutoCloseable {
     /** Starts the server and waits until it accepts connections. */
     void launch() {
         List<String> command = new ArrayList<>(List.of("bash", "-c",
-                "\"$@\" </dev/null & p=$!; ( read -r _; kill -CONT $p 2>/dev/null; kill -TERM $p 2>/dev/null ) & "
+                "exec 3<&0; \"$@\" </dev/null & p=$!; ( read -r _ <&3; kill -CONT $p 2>/dev/null; kill -TERM $p 2>/dev/null ) & "
                         + "wait $p", "wrapper"));
         command.addAll(serverCommand());
         try {
