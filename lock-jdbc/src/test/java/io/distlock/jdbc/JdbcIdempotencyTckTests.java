@@ -1,0 +1,119 @@
+package io.distlock.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.distlock.idempotency.spi.RecordStore;
+import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.RecordStoreTck;
+import io.distlock.tck.TckBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+
+import java.time.Duration;
+
+/**
+ * The idempotency kit and the record store contract on each dialect: locks from {@link JdbcLockManager}, records
+ * from {@link JdbcRecordStore}, both on the application's pool. Lost locks delete every lock and record row.
+ */
+final class JdbcIdempotencyTckTests {
+
+    private JdbcIdempotencyTckTests() {
+    }
+
+    /** One dialect's fixture: the pool, the lock backend, and stores on the same pool. */
+    abstract static class Kit {
+        static HikariDataSource pool;
+        static TckBackend backend;
+
+        static void use(HikariDataSource dataSource, TckBackend tckBackend) {
+            pool = dataSource;
+            backend = tckBackend;
+        }
+
+        static RecordStore newStore() {
+            return JdbcRecordStore.builder().dataSource(pool).createSchema(true).purgeInterval(Duration.ZERO)
+                    .operationTimeout(Duration.ofSeconds(2)).build();
+        }
+
+        @AfterAll
+        static void closePool() {
+            if (pool != null) {
+                pool.close();
+                pool = null;
+            }
+        }
+
+        @Nested
+        class Idempotency extends IdempotencyTck {
+            @Override
+            protected TckBackend backend() {
+                return backend;
+            }
+
+            @Override
+            protected RecordStore createStore() {
+                return newStore();
+            }
+        }
+
+        @Nested
+        class Store extends RecordStoreTck {
+            @Override
+            protected TckBackend backend() {
+                return backend;
+            }
+
+            @Override
+            protected RecordStore createStore() {
+                return newStore();
+            }
+        }
+    }
+
+    @DisplayName("idempotency and record store TCK: jdbc:postgresql")
+    static final class PostgresIdempotencyTckTest extends Kit {
+        @BeforeAll
+        static void start() {
+            PostgresServer server = PostgresServer.shared();
+            HikariDataSource pool = JdbcTckBackend.pool(server.url(), "postgres", null, 30);
+            use(pool, new JdbcTckBackend("jdbc (PostgreSQL 15)", JdbcTckBackend.managers(pool),
+                    JdbcTckBackend.faultsOf(server, pool)));
+        }
+    }
+
+    @DisplayName("idempotency and record store TCK: jdbc:mariadb")
+    static final class MariaDbIdempotencyTckTest extends Kit {
+        @BeforeAll
+        static void start() {
+            MariaDbServer server = MariaDbServer.shared();
+            HikariDataSource pool = JdbcTckBackend.pool(server.url(), MariaDbServer.USER, MariaDbServer.PASSWORD, 30);
+            use(pool, new JdbcTckBackend("jdbc (MariaDB 10.11)", JdbcTckBackend.managers(pool),
+                    JdbcTckBackend.faultsOf(server, pool)));
+        }
+    }
+
+    @DisplayName("idempotency and record store TCK: jdbc:h2")
+    static final class H2IdempotencyTckTest extends Kit {
+        @BeforeAll
+        static void start() {
+            HikariDataSource pool = JdbcTckBackend.pool("jdbc:h2:mem:idempotency;DB_CLOSE_DELAY=-1", null, null, 30);
+            use(pool, new JdbcTckBackend("jdbc (H2 in memory)", JdbcTckBackend.managers(pool),
+                    new io.distlock.tck.TckBackend.Faults() {
+                        @Override
+                        public void startOutage() {
+                            org.junit.jupiter.api.Assumptions.abort("an embedded H2 has no outage to inject");
+                        }
+
+                        @Override
+                        public void endOutage() {
+                        }
+
+                        @Override
+                        public void loseAllLocks() {
+                            JdbcTckBackend.deleteAll(pool, "distlock_locks", "distlock_records");
+                        }
+                    }));
+        }
+    }
+}
