@@ -32,7 +32,8 @@ public final class LockManagers {
             "redis-sentinel", "io.distlock:lock-redis",
             "redis-cluster", "io.distlock:lock-redis",
             "zookeeper", "io.distlock:lock-zookeeper",
-            "hazelcast", "io.distlock:lock-hazelcast");
+            "hazelcast", "io.distlock:lock-hazelcast",
+            "jdbc", "io.distlock:lock-jdbc");
 
     private LockManagers() {
     }

@@ -60,6 +60,18 @@ final class JdbcTckBackend implements TckBackend {
         }
     }
 
+    /** A connection of the pool's database outside the pool, for tests that kill it. */
+    static Connection rawConnection(HikariDataSource pool) throws SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        if (pool.getUsername() != null) {
+            properties.setProperty("user", pool.getUsername());
+        }
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        return java.sql.DriverManager.getConnection(pool.getJdbcUrl(), properties);
+    }
+
     /** Managers on {@code dataSource}, creating the schema on first use, without the periodic purge. */
     static Function<LockSettings, LockManager> managers(DataSource dataSource) {
         return settings -> JdbcLockManager.builder().dataSource(dataSource).createSchema(true)

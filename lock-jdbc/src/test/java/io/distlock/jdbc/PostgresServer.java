@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class PostgresServer extends DatabaseProcess {
 
-    static final String BIN = System.getProperty("distlock.postgres.bin", "/usr/lib/postgresql/15/bin");
+    static final String BIN = System.getProperty("distlock.postgres.bin", newestInstalled());
     private static PostgresServer shared;
 
     private PostgresServer() {
@@ -24,6 +24,17 @@ final class PostgresServer extends DatabaseProcess {
         runAsOwner(List.of(BIN + "/initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--no-sync", "--no-instructions"), Duration.ofSeconds(120));
         launch();
+    }
+
+    /** The bin directory of the newest Debian-packaged PostgreSQL, e.g. {@code /usr/lib/postgresql/15/bin}. */
+    private static String newestInstalled() {
+        java.io.File[] versions = new java.io.File("/usr/lib/postgresql").listFiles(
+                f -> new java.io.File(f, "bin/postgres").canExecute() && f.getName().matches("[0-9]+"));
+        if (versions == null || versions.length == 0) {
+            return "/usr/lib/postgresql/15/bin";
+        }
+        java.util.Arrays.sort(versions, java.util.Comparator.comparingInt(f -> Integer.parseInt(f.getName())));
+        return versions[versions.length - 1].getPath() + "/bin";
     }
 
     /** The server shared by every test class of this JVM. */
