@@ -134,6 +134,8 @@ final class ReleaseNotifications implements AutoCloseable {
         while (!finished(idleSince)) {
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(true);
+                // A server paused while we (re)subscribe must not hang this thread; getNotifications has its own.
+                JdbcCalls.boundNetwork(connection, 10_000);
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
                 }

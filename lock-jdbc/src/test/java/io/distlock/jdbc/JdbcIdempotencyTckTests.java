@@ -44,6 +44,39 @@ final class JdbcIdempotencyTckTests {
             }
         }
 
+        @org.junit.jupiter.api.Test
+        @DisplayName("the purge deletes expired records and released locks, at most the limit per run")
+        void purgeIsBounded() throws Exception {
+            JdbcCalls calls = new JdbcCalls(pool, Duration.ofSeconds(10), "test");
+            JdbcDialect dialect = calls.call("dialect", JdbcDialect::of);
+            try (RecordStore store = newStore()) {
+                String prefix = "purge:" + java.util.UUID.randomUUID() + ":";
+                for (int i = 0; i < 3; i++) {
+                    store.putIfAbsent(prefix + i, new byte[] {1}, Duration.ofMillis(1));
+                }
+                store.putIfAbsent(prefix + "live", new byte[] {2}, Duration.ofMinutes(5));
+                Thread.sleep(20);
+                JdbcRecordStore.Store jdbcStore = (JdbcRecordStore.Store) store;
+                org.assertj.core.api.Assertions.assertThat(jdbcStore.purgeExpired(2)).isEqualTo(2);
+                org.assertj.core.api.Assertions.assertThat(jdbcStore.purgeExpired(1000)).isGreaterThanOrEqualTo(1);
+                org.assertj.core.api.Assertions.assertThat(store.get(prefix + "live")).isPresent();
+            }
+            try (io.distlock.LockManager locks = backend.newManager(backend.settings())) {
+                String key = "purge:" + java.util.UUID.randomUUID();
+                long first;
+                try (io.distlock.LockHandle handle = locks.tryLock(key).orElseThrow()) {
+                    first = handle.fencingToken();
+                }
+                Thread.sleep(5);
+                org.assertj.core.api.Assertions.assertThat(Housekeeping.purge(calls, dialect, dialect.purgeLocks(),
+                        Duration.ZERO, 1000)).isPositive();
+                try (io.distlock.LockHandle again = locks.tryLock(key).orElseThrow()) {
+                    org.assertj.core.api.Assertions.assertThat(again.fencingToken())
+                            .as("a token after the row was purged").isGreaterThan(first);
+                }
+            }
+        }
+
         @Nested
         class Idempotency extends IdempotencyTck {
             @Override
