@@ -4,6 +4,8 @@ import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a backend implements: the few remote operations on one key that {@link LockManagerCore} builds a complete
@@ -18,7 +20,21 @@ import java.time.Duration;
  *
  * <p><b>Timeouts and failures:</b> every method must return or throw {@link LockBackendException} within the
  * operation timeout the backend was built with, and must never report an outage as "held by another owner".
- * Other runtime exceptions are wrapped by the core. Implementations must be thread safe.
+ * The methods that take a {@code deadlineNanos} must also give up by that absolute deadline on the
+ * {@link System#nanoTime()} scale (the core passes what is left of a caller's bounded wait, never more than one
+ * operation timeout from now); {@link BoundedAwait#until} waits for a client's future that way. Other exceptions,
+ * including {@link Error}s other than {@link VirtualMachineError} and checked exceptions thrown sneakily, are
+ * wrapped by the core as {@link LockBackendException}; a null where a result is required is an outage too, never
+ * "held". Implementations must be thread safe.
+ *
+ * <p><b>Compensating release:</b> after any exception from {@code tryAcquire} the core does not know whether the
+ * store granted the lock (a request that timed out may still be run by a slow or paused server), so it calls
+ * {@link #release} for that owner from a background thread, with back-off, until a lease has passed. Release is
+ * owner-checked, so this is always safe; backends need no clean-up of their own for ambiguous acquisitions.
+ *
+ * <p><b>Evolution:</b> the deadline and batch methods have defaults that adapt the per-call methods, so a backend
+ * written against the first form of this interface keeps working; overriding them makes bounded waits exact
+ * ({@link #tryAcquire(String, String, Duration, long)}) and renewal cheap ({@link #renewAll}).
  */
 public interface LockBackend extends AutoCloseable {
 
@@ -33,6 +49,23 @@ public interface LockBackend extends AutoCloseable {
      * @throws LockBackendException if the store could not answer in time or failed
      */
     AcquireResult tryAcquire(String key, String owner, Duration lease);
+
+    /**
+     * As {@link #tryAcquire(String, String, Duration)}, giving up by {@code deadlineNanos}. The core calls this form;
+     * inside a bounded wait the deadline is what is left of the wait (at least a tenth of an operation timeout),
+     * otherwise one operation timeout from now. The default ignores the deadline and calls the three-argument form,
+     * which is bounded by the full operation timeout.
+     *
+     * @param key the prefixed key
+     * @param owner the owner to acquire it for
+     * @param lease the lease
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return the outcome; never null
+     * @throws LockBackendException if the store could not answer by the deadline or failed
+     */
+    default AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+        return tryAcquire(key, owner, lease);
+    }
 
     /**
      * Releases {@code key} if {@code owner} holds it and notifies waiters; does nothing otherwise. Must complete even
@@ -52,6 +85,49 @@ public interface LockBackend extends AutoCloseable {
     boolean renew(String key, String owner, Duration lease);
 
     /**
+     * Renews many locks in as few requests as the store allows, giving up by {@code deadlineNanos}. The core calls
+     * only this form, from a background thread, with batches of at most {@link #renewalBatchSize()} locks with
+     * distinct keys, and never waits for it to report a loss: a lock whose renewal does not come back in time is
+     * reported lost when its lease has run out. A backend overrides it to send one request per group it can renew
+     * atomically together (one script per Redis hash slot group, one call per Hazelcast partition owner), groups in
+     * parallel. The default renews one key after another with {@link #renew}; keys not reached by the deadline, and
+     * keys whose renewal threw, are {@link RenewalResult.Status#FAILED}.
+     *
+     * @param renewals the locks to renew, distinct keys
+     * @param lease the new lease of each
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return one result per renewal, in the same order; never null
+     * @throws LockBackendException if the whole batch failed (every lock of it counts as {@code FAILED})
+     */
+    default List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
+        List<RenewalResult> results = new ArrayList<>(renewals.size());
+        for (Renewal renewal : renewals) {
+            if (deadlineNanos - System.nanoTime() <= 0) {
+                results.add(RenewalResult.failed(new LockBackendException("renewal of '" + renewal.key() + "' on "
+                        + name() + " not sent: the batch ran out of time")));
+                continue;
+            }
+            try {
+                results.add(renew(renewal.key(), renewal.owner(), lease) ? RenewalResult.renewed()
+                        : RenewalResult.notOwner());
+            } catch (RuntimeException e) {
+                results.add(RenewalResult.failed(e));
+            }
+        }
+        return results;
+    }
+
+    /**
+     * The most locks the core passes to one {@link #renewAll} call. Default 100, Redisson's batch size for its
+     * watchdog; a backend may make it configurable.
+     *
+     * @return a positive batch size
+     */
+    default int renewalBatchSize() {
+        return 100;
+    }
+
+    /**
      * Calls {@code onRelease} (on any thread, quickly) whenever {@code key} may have become free: released, expired
      * or deleted. Spurious calls are allowed; missed ones only delay a waiter until its next re-check. The core
      * subscribes before it tries, so a release between the attempt and the wait is never missed.
@@ -60,6 +136,20 @@ public interface LockBackend extends AutoCloseable {
      * @throws LockBackendException if the subscription could not be made in time
      */
     Subscription subscribe(String key, Runnable onRelease);
+
+    /**
+     * As {@link #subscribe(String, Runnable)}, giving up by {@code deadlineNanos} (what is left of the caller's
+     * wait). The default ignores the deadline.
+     *
+     * @param key the prefixed key
+     * @param onRelease called whenever the key may have become free
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return the subscription; never null
+     * @throws LockBackendException if the subscription could not be made by the deadline
+     */
+    default Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        return subscribe(key, onRelease);
+    }
 
     /**
      * Whether leases are kept alive by {@link #renew}. A backend whose locks live as long as a client session (such as

@@ -77,5 +77,19 @@ public interface TckBackend {
          * expiry would, while the backend stays reachable.
          */
         void loseAllLocks();
+
+        /**
+         * Deletes (or overwrites) the lock of {@code key} in the store as someone else would — an operator's
+         * {@code DEL}/{@code deleteall}, a clean-up script — while the backend stays reachable and the holder's
+         * client is untouched. {@code key} is the key as the test passed it to {@code tryLock}; the fixture applies
+         * the managers' key prefix and its store encoding. The TCK checks that the holder reports the loss and that
+         * its stale {@code close()} never removes the next holder's lock.
+         *
+         * @param key the user's key, before prefixing
+         * @throws UnsupportedOperationException if the fixture cannot do this; the tests that need it are skipped
+         */
+        default void deleteLock(String key) {
+            throw new UnsupportedOperationException("this fixture cannot delete a single lock behind its holder");
+        }
     }
 }
