@@ -66,7 +66,8 @@ public class JdbcBenchmark {
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(server.url());
             config.setUsername("postgres");
-            config.setMaximumPoolSize(16);
+            // Room for 16 benchmark threads that each keep a session (advisory locks) plus the fixtures.
+            config.setMaximumPoolSize(40);
             pool = new HikariDataSource(config);
             LockSettings settings = LockSettings.defaults().withLease(LEASE);
             locks = JdbcLockManager.builder().dataSource(pool).createSchema(true).settings(settings).build();

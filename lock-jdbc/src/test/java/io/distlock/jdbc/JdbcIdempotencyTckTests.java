@@ -132,21 +132,7 @@ final class JdbcIdempotencyTckTests {
         static void start() {
             HikariDataSource pool = JdbcTckBackend.pool("jdbc:h2:mem:idempotency;DB_CLOSE_DELAY=-1", null, null, 30);
             use(pool, new JdbcTckBackend("jdbc (H2 in memory)", JdbcTckBackend.managers(pool),
-                    new io.distlock.tck.TckBackend.Faults() {
-                        @Override
-                        public void startOutage() {
-                            org.junit.jupiter.api.Assumptions.abort("an embedded H2 has no outage to inject");
-                        }
-
-                        @Override
-                        public void endOutage() {
-                        }
-
-                        @Override
-                        public void loseAllLocks() {
-                            JdbcTckBackend.deleteAll(pool, "distlock_locks", "distlock_records");
-                        }
-                    }));
+                    JdbcTckBackend.embeddedFaults(pool)));
         }
     }
 }

@@ -95,7 +95,50 @@ final class JdbcTckBackend implements TckBackend {
             public void loseAllLocks() {
                 deleteAll(admin, "distlock_locks", "distlock_records");
             }
+
+            @Override
+            public void deleteLock(String key) {
+                JdbcTckBackend.deleteLock(admin, key);
+            }
         };
+    }
+
+    /**
+     * Faults of an embedded database: no outage can be injected (those tests are reported as skipped), but rows can
+     * be deleted behind their holders.
+     */
+    static Faults embeddedFaults(DataSource admin) {
+        return new Faults() {
+            @Override
+            public void startOutage() {
+                org.junit.jupiter.api.Assumptions.abort("an embedded H2 has no outage to inject");
+            }
+
+            @Override
+            public void endOutage() {
+            }
+
+            @Override
+            public void loseAllLocks() {
+                deleteAll(admin, "distlock_locks", "distlock_records");
+            }
+
+            @Override
+            public void deleteLock(String key) {
+                JdbcTckBackend.deleteLock(admin, key);
+            }
+        };
+    }
+
+    /** An operator's DELETE of one lock row (the TCK's managers use no key prefix). */
+    static void deleteLock(DataSource dataSource, String key) {
+        try (Connection connection = dataSource.getConnection(); java.sql.PreparedStatement statement =
+                connection.prepareStatement("DELETE FROM distlock_locks WHERE lock_key = ?")) {
+            statement.setBytes(1, JdbcLockBackend.keyBytes(key));
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static void deleteAll(DataSource dataSource, String... tables) {
