@@ -289,7 +289,9 @@ public final class BenchmarkReport {
             new Target("ZooKeeper", "acquireRelease", "mutex", 0, 0.7, true),
             new Target("ZooKeeper", "failFastElsewhere", "mutex", 0, 0.35, true),
             new Target("Hazelcast", "acquireRelease", "imap", 0, 1.3, true),
-            new Target("HazelcastClient", "acquireRelease", "imap", 0, 1.3, true));
+            new Target("HazelcastClient", "acquireRelease", "imap", 0, 1.3, true),
+            new Target("Etcd", "acquireRelease", "jetcdlock", 0, 0.5, true),
+            new Target("Etcd", "failFastElsewhere", "txn", 0, 1.3, true));
 
     /** Same-manager fail-fast: at most this p99, and no requests to the server. */
     static final double SAME_MANAGER_P99_MICROS = 5.0;
