@@ -69,13 +69,18 @@ public enum JdbcDialect {
     // ---- lock statements ----
 
     /**
-     * Parameters: key, owner, lease in microseconds. Takes a free, expired or own row; the fencing token is
+     * Parameters: key, owner, lease in microseconds (PostgreSQL: then key and owner again). Takes a free, expired or
+     * own row; the fencing token is
      * {@code max(previous + 1, now in microseconds)}, so it keeps increasing even after the row was purged.
      */
     String acquire() {
         return switch (this) {
+            // The NOT EXISTS answers "held" from the snapshot without touching the row: ON CONFLICT DO UPDATE
+            // would lock (and so write) the holder's row even when its WHERE is false.
             case POSTGRESQL -> "INSERT INTO distlock_locks AS l (lock_key, owner, token, expires_us) "
-                    + "VALUES (?, ?, " + now + ", " + now + " + ?) "
+                    + "SELECT ?, ?, t.n, t.n + ? FROM (SELECT " + now + " AS n) t WHERE NOT EXISTS (SELECT 1 FROM "
+                    + "distlock_locks h WHERE h.lock_key = ? AND h.owner IS NOT NULL AND h.owner <> ? "
+                    + "AND h.expires_us > t.n) "
                     + "ON CONFLICT (lock_key) DO UPDATE SET owner = EXCLUDED.owner, "
                     + "token = GREATEST(l.token + 1, EXCLUDED.token), expires_us = EXCLUDED.expires_us "
                     + "WHERE l.owner IS NULL OR l.expires_us <= EXCLUDED.token OR l.owner = EXCLUDED.owner "

@@ -82,6 +82,10 @@ final class JdbcLockBackend implements LockBackend {
                 statement.setBytes(1, k);
                 statement.setString(2, owner);
                 statement.setLong(3, leaseUs);
+                if (dialect == JdbcDialect.POSTGRESQL) {
+                    statement.setBytes(4, k);
+                    statement.setString(5, owner);
+                }
                 try (ResultSet rs = statement.executeQuery()) {
                     return rs.next() ? AcquireResult.acquired(rs.getLong(1)) : AcquireResult.held();
                 }
