@@ -3,6 +3,8 @@ package io.distlock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The settings every backend shares: lease, renewal, operation timeout, key prefix and the ticker. Immutable and
@@ -16,18 +18,41 @@ import java.util.Objects;
  *     Default 3 seconds.
  * @param keyPrefix prepended to every key before it reaches the backend, to separate applications sharing one
  *     backend; at most 256 UTF-8 bytes. Default empty.
- * @param ticker the time base of leases and deadlines. Default {@link Ticker#system()}.
+ * @param ticker the time base of leases and deadlines. Default {@link Ticker#system()}. Renewals against a store
+ *     that keeps its own time are also scheduled on the system clock, and {@code isHeld()} also turns false when the
+ *     lease ran out on the system clock, so a frozen test ticker cannot keep a lock "held" that the store expired.
+ * @param lossExecutor where {@link LockHandle#lost()} completes, and so where its dependent actions run, so that a
+ *     slow or failing callback never delays renewals or other locks' loss reports. Default: the executor
+ *     {@link CompletableFuture} uses for its async methods (the common fork-join pool, or a thread per task when it
+ *     has a single thread). A callback that blocks should use {@code lost().thenRunAsync(action, yourExecutor)}.
  */
 public record LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix,
-                           Ticker ticker) {
+                           Ticker ticker, Executor lossExecutor) {
 
+    /** The default lease, 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** The default operation timeout, 3 seconds. */
     public static final Duration DEFAULT_OPERATION_TIMEOUT = Duration.ofSeconds(3);
     /** The shortest lease accepted: renewal runs at a third of it, and backends count leases in milliseconds. */
     public static final Duration MIN_LEASE = Duration.ofMillis(30);
     static final int MAX_PREFIX_BYTES = 256;
+    private static final Executor DEFAULT_LOSS_EXECUTOR = new CompletableFuture<Void>().defaultExecutor();
 
+    /**
+     * Validates the settings.
+     *
+     * @param lease the lease
+     * @param renewal whether handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix the key prefix
+     * @param ticker the time base
+     * @param lossExecutor where {@code lost()} completes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the lease is shorter than {@link #MIN_LEASE}, the operation timeout is not
+     *     positive, or the prefix is longer than 256 UTF-8 bytes
+     */
     public LockSettings {
+        Objects.requireNonNull(lossExecutor, "lossExecutor must not be null");
         Objects.requireNonNull(lease, "lease must not be null");
         Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
         Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -43,29 +68,99 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
         }
     }
 
-    /** Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker. */
+    /**
+     * The settings with the default loss executor.
+     *
+     * @param lease the lease
+     * @param renewal whether handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix the key prefix
+     * @param ticker the time base
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix, Ticker ticker) {
+        this(lease, renewal, operationTimeout, keyPrefix, ticker, DEFAULT_LOSS_EXECUTOR);
+    }
+
+    /**
+     * Lease 30 s with renewal, operation timeout 3 s, no prefix, system ticker, default loss executor.
+     *
+     * @return the defaults
+     */
     public static LockSettings defaults() {
         return new LockSettings(DEFAULT_LEASE, true, DEFAULT_OPERATION_TIMEOUT, "", Ticker.system());
     }
 
+    /**
+     * A copy with another lease.
+     *
+     * @param lease the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withLease(Duration lease) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
     }
 
+    /**
+     * A copy with another renewal.
+     *
+     * @param renewal the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withRenewal(boolean renewal) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
     }
 
+    /**
+     * A copy with another operationTimeout.
+     *
+     * @param operationTimeout the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withOperationTimeout(Duration operationTimeout) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
     }
 
+    /**
+     * A copy with another keyPrefix.
+     *
+     * @param keyPrefix the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withKeyPrefix(String keyPrefix) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
     }
 
+    /**
+     * A copy with another ticker.
+     *
+     * @param ticker the new value
+     * @return the copy
+     * @throws NullPointerException if it is null (where a null is possible)
+     * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
+     */
     public LockSettings withTicker(Ticker ticker) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+    }
+
+    /**
+     * A copy with another loss executor.
+     *
+     * @param lossExecutor where {@code lost()} completes
+     * @return the copy
+     * @throws NullPointerException if {@code lossExecutor} is null
+     */
+    public LockSettings withLossExecutor(Executor lossExecutor) {
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
     }
 
     @Override

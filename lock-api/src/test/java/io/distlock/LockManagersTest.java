@@ -26,6 +26,22 @@ class LockManagersTest {
     }
 
     @Test
+    void aLocalUriWithoutSlashesIsRejectedNotReadAsTheDefaultTable() {
+        // Both used to open the table "default", so "payments" and "orders" excluded each other silently.
+        assertThatThrownBy(() -> LockManagers.create(URI.create("local:payments")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("local://payments");
+        assertThatThrownBy(() -> LockManagers.create(URI.create("local://orders/extra")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("local://NAME");
+    }
+
+    @Test
+    void aTimeoutLongerThanTheRenewalIntervalIsRejectedNamingBoth() {
+        assertThatThrownBy(() -> LockManagers.create(URI.create("local://t?lease=1s&timeout=3s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout 3s")
+                .hasMessageContaining("lease 1s");
+    }
+
+    @Test
     void unknownSchemeNamesTheSchemeAndTheKnownOnes() {
         assertThatThrownBy(() -> LockManagers.create(URI.create("etcd://localhost:2379")))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -3,13 +3,18 @@ package io.distlock.local;
 import io.distlock.Ticker;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.Renewal;
+import io.distlock.spi.RenewalResult;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The {@link LockBackend} over a shared {@link LocalLockTable}. Its calls never block and never fail, except during an
- * outage simulated by {@link LocalFaults}.
+ * outage simulated by {@link LocalFaults}; a batch of renewals is one "request" then, as it would be on a server.
  */
 final class LocalLockBackend implements LockBackend {
 
@@ -29,10 +34,13 @@ final class LocalLockBackend implements LockBackend {
         }
     }
 
-    private void check(String what, String key) {
-        if (faults != null) {
-            faults.check(what, key, timeoutNanos, what.equals("acquiring") || what.equals("subscribing to"));
-        }
+    private <T> T call(String what, String key, long deadlineNanos, boolean interruptible, boolean write,
+                       Supplier<T> call) {
+        return faults == null ? call.get() : faults.call(what, key, deadlineNanos, interruptible, write, call);
+    }
+
+    private long deadline() {
+        return System.nanoTime() + timeoutNanos;
     }
 
     @Override
@@ -42,27 +50,49 @@ final class LocalLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        check("acquiring", key);
-        return table.tryAcquire(key, owner, lease.toNanos(), ticker.nanoTime());
+        return tryAcquire(key, owner, lease, deadline());
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+        // The table's time is read when the call is applied: a call applied after an outage ends gets a full lease.
+        return call("acquiring", key, deadlineNanos, true, true,
+                () -> table.tryAcquire(key, owner, lease.toNanos(), ticker.nanoTime()));
     }
 
     @Override
     public boolean release(String key, String owner) {
-        check("releasing", key);
-        return table.release(key, owner, ticker.nanoTime());
+        return call("releasing", key, deadline(), false, true, () -> table.release(key, owner, ticker.nanoTime()));
     }
 
     @Override
     public boolean renew(String key, String owner, Duration lease) {
-        check("renewing", key);
-        return table.renew(key, owner, lease.toNanos(), ticker.nanoTime());
+        return call("renewing", key, deadline(), false, true,
+                () -> table.renew(key, owner, lease.toNanos(), ticker.nanoTime()));
+    }
+
+    @Override
+    public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
+        String first = renewals.isEmpty() ? "" : renewals.get(0).key();
+        return call("renewing " + renewals.size() + " locks from", first, deadlineNanos, false, true, () -> {
+            long now = ticker.nanoTime();
+            List<RenewalResult> results = new ArrayList<>(renewals.size());
+            for (Renewal renewal : renewals) {
+                results.add(table.renew(renewal.key(), renewal.owner(), lease.toNanos(), now)
+                        ? RenewalResult.renewed() : RenewalResult.notOwner());
+            }
+            return results;
+        });
     }
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        check("subscribing to", key);
-        Runnable unsubscribe = table.subscribe(key, onRelease);
-        return unsubscribe::run;
+        return subscribe(key, onRelease, deadline());
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        return call("subscribing to", key, deadlineNanos, true, false, () -> table.subscribe(key, onRelease));
     }
 
     @Override

@@ -19,7 +19,8 @@ public final class LocalLockProvider implements LockManagerProvider {
 
     @Override
     public LockManager create(LockUri uri) {
-        if (uri.hosts().size() > 1 || uri.userInfo().isPresent()) {
+        boolean noPath = uri.path().isEmpty() || uri.path().equals("/");
+        if (uri.hosts().size() > 1 || uri.userInfo().isPresent() || !noPath) {
             throw new IllegalArgumentException("a local lock URI names one table: local://NAME, got " + uri);
         }
         String name = uri.hosts().isEmpty() ? "default" : uri.hosts().get(0);

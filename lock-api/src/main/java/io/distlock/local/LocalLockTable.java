@@ -1,8 +1,8 @@
 package io.distlock.local;
 
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.KeyedListeners;
 
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,7 +18,7 @@ final class LocalLockTable {
 
     private final String name;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
+    private final KeyedListeners listeners = new KeyedListeners();
     private int references;
 
     private record Entry(String owner, long token, long expiresAt) {
@@ -82,21 +82,21 @@ final class LocalLockTable {
     /** Forgets every lock, as a store that restarted without persistence would; waiters are woken. */
     void clear() {
         entries.clear();
-        listeners.keySet().forEach(this::notifyReleased);
+        listeners.signalAll();
     }
 
-    Runnable subscribe(String key, Runnable onRelease) {
-        listeners.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(onRelease);
-        return () -> listeners.computeIfPresent(key, (k, set) -> {
-            set.remove(onRelease);
-            return set.isEmpty() ? null : set;
-        });
+    /** Forgets the lock of {@code key}, as an operator's delete would; its waiters are woken. */
+    boolean delete(String key) {
+        boolean deleted = entries.remove(key) != null;
+        notifyReleased(key);
+        return deleted;
+    }
+
+    io.distlock.spi.LockBackend.Subscription subscribe(String key, Runnable onRelease) {
+        return listeners.add(key, onRelease);
     }
 
     private void notifyReleased(String key) {
-        Set<Runnable> set = listeners.get(key);
-        if (set != null) {
-            set.forEach(Runnable::run);
-        }
+        listeners.signal(key);
     }
 }

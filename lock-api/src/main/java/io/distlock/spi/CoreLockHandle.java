@@ -46,6 +46,13 @@ final class CoreLockHandle implements LockHandle {
     private volatile long leaseDeadline;
     /** Ticker time at which the last confirmed acquisition or renewal was sent. */
     private volatile long renewedAt;
+    /** The same two instants on the system clock, which a remote store's expiry follows whatever the ticker says. */
+    private volatile long leaseDeadlineSystem;
+    private volatile long renewedAtSystem;
+    /** Set by the renewal tick while a batch with this handle is at the backend; no second renewal is sent then. */
+    volatile boolean renewing;
+    /** Why the last renewal failed, for the loss report if the lease runs out; null after a successful one. */
+    volatile Throwable renewalFailure;
 
     CoreLockHandle(LockManagerCore manager, String key, String backendKey, String owner) {
         this.manager = manager;
@@ -55,10 +62,9 @@ final class CoreLockHandle implements LockHandle {
     }
 
     /** PENDING to HELD; false if close() got there first (the manager closed during the attempt). */
-    boolean activate(long token, long sentAt, long leaseDeadline) {
+    boolean activate(long token, long sentAt, long sentAtSystem, long leaseNanos) {
         this.fencingToken = token;
-        this.renewedAt = sentAt;
-        this.leaseDeadline = leaseDeadline;
+        renewed(sentAt, sentAtSystem, leaseNanos);
         return STATE.compareAndSet(this, PENDING, HELD);
     }
 
@@ -70,9 +76,25 @@ final class CoreLockHandle implements LockHandle {
         return renewedAt;
     }
 
-    void renewed(long sentAt, long leaseDeadline) {
+    long leaseDeadlineSystem() {
+        return leaseDeadlineSystem;
+    }
+
+    long renewedAtSystem() {
+        return renewedAtSystem;
+    }
+
+    /** Records a confirmed acquisition or renewal sent at these instants (ticker and system clock). */
+    void renewed(long sentAt, long sentAtSystem, long leaseNanos) {
         this.renewedAt = sentAt;
-        this.leaseDeadline = leaseDeadline;
+        this.leaseDeadline = sentAt + leaseNanos;
+        this.renewedAtSystem = sentAtSystem;
+        this.leaseDeadlineSystem = sentAtSystem + leaseNanos;
+        this.renewalFailure = null;
+    }
+
+    boolean isLost() {
+        return state == LOST;
     }
 
     boolean isActive() {
@@ -131,15 +153,16 @@ final class CoreLockHandle implements LockHandle {
         }
         manager.forget(this);
         LockLoss event = new LockLoss(key, fencingToken, reason, cause);
-        manager.reportLoss(event);
+        manager.reportLoss(this, event);
         CompletableFuture<LockLoss> future;
         synchronized (this) {
             loss = event;
             future = lost;
         }
-        // Completed outside the monitor: dependents run here and must not be able to block lost() callers.
+        // Completed outside the monitor and on the loss executor: dependents must not be able to block lost()
+        // callers, the renewal tick or other handles' loss reports.
         if (future != null) {
-            future.complete(event);
+            manager.completeLoss(future, event);
         }
         return true;
     }

@@ -38,13 +38,20 @@ import java.util.List;
  */
 public interface LockBackend extends AutoCloseable {
 
-    /** A short name for messages and thread names, e.g. {@code redis}. */
+    /**
+     * A short name for messages and thread names.
+     *
+     * @return e.g. {@code redis}
+     */
     String name();
 
     /**
      * One atomic attempt to take {@code key} for {@code owner} with the given lease. On success the lock's
      * fencing token is computed in the same atomic step and is larger than every token issued for this key before.
      *
+     * @param key the prefixed key
+     * @param owner the owner to acquire it for
+     * @param lease how long the lock lives unless renewed
      * @return the outcome; never null
      * @throws LockBackendException if the store could not answer in time or failed
      */
@@ -69,16 +76,23 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Releases {@code key} if {@code owner} holds it and notifies waiters; does nothing otherwise. Must complete even
-     * when the calling thread is interrupted (keep its interrupt flag set).
+     * when the calling thread is interrupted (keep its interrupt flag set). The core also calls it for owners whose
+     * acquisition failed (see "Compensating release" above): it must be harmless when the owner holds nothing.
      *
+     * @param key the prefixed key
+     * @param owner the owner whose lock to release
      * @return true if the lock was held by {@code owner} and is now released
      * @throws LockBackendException if the store could not answer in time or failed
      */
     boolean release(String key, String owner);
 
     /**
-     * Extends the lease of {@code key} if {@code owner} still holds it. Only called when {@link #needsRenewal()}.
+     * Extends the lease of {@code key} if {@code owner} still holds it. Only called when {@link #needsRenewal()}, and
+     * by the core only through the default {@link #renewAll}.
      *
+     * @param key the prefixed key
+     * @param owner the owner that holds it
+     * @param lease the new lease from now
      * @return true if {@code owner} still holds the key and its lease now ends {@code lease} from now
      * @throws LockBackendException if the store could not answer in time or failed
      */
@@ -110,7 +124,10 @@ public interface LockBackend extends AutoCloseable {
             try {
                 results.add(renew(renewal.key(), renewal.owner(), lease) ? RenewalResult.renewed()
                         : RenewalResult.notOwner());
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                // One key's failure, even an Error, must not fail the renewal of the others.
                 results.add(RenewalResult.failed(e));
             }
         }
@@ -132,6 +149,8 @@ public interface LockBackend extends AutoCloseable {
      * or deleted. Spurious calls are allowed; missed ones only delay a waiter until its next re-check. The core
      * subscribes before it tries, so a release between the attempt and the wait is never missed.
      *
+     * @param key the prefixed key
+     * @param onRelease called whenever the key may have become free
      * @return the subscription, closed by the core when it stops waiting
      * @throws LockBackendException if the subscription could not be made in time
      */
@@ -154,6 +173,8 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Whether leases are kept alive by {@link #renew}. A backend whose locks live as long as a client session (such as
      * ZooKeeper's ephemeral nodes) returns false and reports session loss through its {@link LossListener}.
+     *
+     * @return true by default
      */
     default boolean needsRenewal() {
         return true;
@@ -162,6 +183,8 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Called once by the core before any other call, with where to report locks that the backend itself finds lost
      * (session expiry, a deleted node). Backends that only learn of losses through {@link #renew} ignore it.
+     *
+     * @param listener where to report losses; thread safe
      */
     default void setLossListener(LossListener listener) {
     }
@@ -183,6 +206,11 @@ public interface LockBackend extends AutoCloseable {
         /**
          * Reports that {@code owner} no longer holds {@code key} (the prefixed key the backend was given).
          * Reports for owners the core no longer tracks are ignored.
+         *
+         * @param key the prefixed key
+         * @param owner the owner that lost it
+         * @param reason what the backend observed
+         * @param cause the failure behind it, or null
          */
         void lost(String key, String owner, LockLoss.Reason reason, Throwable cause);
     }

@@ -12,12 +12,20 @@ import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,9 +39,19 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>key and duration validation before any network call (clause 10);</li>
  *   <li>the local table of held keys, so a key held by this manager fails fast with zero round trips (clause 2) and
  *       a local waiter is woken by a local release without asking the backend;</li>
- *   <li>one renewal thread per manager for all its handles, at a third of the lease, and loss detection when a
- *       renewal finds the lock gone or the backend unreachable for a whole lease (clauses 5 and 6);</li>
- *   <li>bounded waits with one deadline, woken by the backend's release notifications (clause 8);</li>
+ *   <li>one renewal tick per manager for all its handles, at a third of the lease, which never waits for the
+ *       backend: due handles go in batches ({@link LockBackend#renewAll}) to two renewal threads, and a handle whose
+ *       lease runs out is reported lost by the tick whatever the backend is doing, so no handle's renewal or loss
+ *       report waits behind another's (clauses 5 and 6);</li>
+ *   <li>{@code lost()} completed on {@link LockSettings#lossExecutor()}, never on the renewal threads;</li>
+ *   <li>bounded waits with one deadline, woken by the backend's release notifications, each backend call given
+ *       what is left of the wait (clause 8);</li>
+ *   <li>a compensating release after every acquisition that failed at the backend, with back-off from a clean-up
+ *       thread until a lease has passed, so an acquisition the store ran after its caller gave up leaves no ghost
+ *       lock (clause 9);</li>
+ *   <li>whatever a backend throws (runtime exceptions, {@link Error}s, checked exceptions thrown sneakily) or
+ *       answers null is an outage ({@link LockBackendException}); a {@link VirtualMachineError} is rethrown as it
+ *       is. Neither leaves a key in the local table;</li>
  *   <li>closing: releasing what is still held, then closing the backend (clause 11).</li>
  * </ul>
  * Thread safe.
@@ -47,6 +65,15 @@ public final class LockManagerCore implements LockManager {
      * work; this only bounds the damage of a lost one (e.g. a pub/sub message dropped during a reconnect).
      */
     private static final long MAX_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** First and longest pause between compensating releases of one ambiguous acquisition. */
+    private static final long FIRST_COMPENSATION_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_COMPENSATION_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Beyond this many pending compensations (a long outage under heavy traffic) further failed attempts are left to
+     * their leases, as before compensation existed, so memory stays bounded.
+     */
+    private static final int MAX_PENDING_COMPENSATIONS = 10_000;
+    private static final int RENEWAL_THREADS = 2;
 
     private final LockBackend backend;
     private final LockSettings settings;
@@ -57,8 +84,18 @@ public final class LockManagerCore implements LockManager {
     private final AtomicLong handleSequence = new AtomicLong();
     private final ConcurrentHashMap<String, CoreLockHandle> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
-    /** One thread per manager runs the renewal tick for all its handles. */
+    /** One thread per manager runs the renewal tick for all its handles; it never calls the backend. */
     private final ScheduledThreadPoolExecutor timers;
+    /** Where renewal batches go to the backend, so a slow batch never delays the tick. */
+    private final ThreadPoolExecutor renewers;
+    /** Where compensating releases go to the backend; one thread, started when first needed. */
+    private final ThreadPoolExecutor cleaner;
+    /** Owners whose acquisition failed at the backend and which may hold a ghost lock: released with back-off. */
+    private final ConcurrentHashMap<String, Compensation> compensations = new ConcurrentHashMap<>();
+    private final AtomicBoolean compensationScheduled = new AtomicBoolean();
+    private final boolean systemTicker;
+    private final long timeoutNanos;
+    private final int batchSize;
     private final long renewAfterNanos;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Attempts between their closed check and their end; close() lets them finish before closing the backend. */
@@ -75,13 +112,18 @@ public final class LockManagerCore implements LockManager {
         byte[] id = new byte[8];
         OWNER_IDS.nextBytes(id);
         this.ownerPrefix = HexFormat.of().formatHex(id) + ":";
+        this.systemTicker = ticker == Ticker.system();
+        this.timeoutNanos = settings.operationTimeout().toNanos();
+        this.batchSize = Math.max(1, backend.renewalBatchSize());
         String threadName = "distlock-" + backend.name() + "-renewal";
-        this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timers = new ScheduledThreadPoolExecutor(1, daemonThreads(threadName + "-tick"));
         timers.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.renewers = new ThreadPoolExecutor(RENEWAL_THREADS, RENEWAL_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads(threadName));
+        renewers.allowCoreThreadTimeOut(true);
+        this.cleaner = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemonThreads("distlock-" + backend.name() + "-cleanup"));
+        cleaner.allowCoreThreadTimeOut(true);
         this.renewAfterNanos = Math.max(1, leaseNanos / 3);
         if (leased) {
             // One tick per manager rather than one scheduled task per lock: scheduling a task on every acquisition
@@ -96,14 +138,62 @@ public final class LockManagerCore implements LockManager {
 
     /**
      * Builds a manager on {@code backend}. The manager takes the backend over: closing the manager closes the backend
-     * (which in turn closes only what it owns).
+     * (which in turn closes only what it owns), also when it rejects the settings.
      *
+     * @param backend the backend
+     * @param settings the settings
+     * @return the manager
+     * @throws IllegalArgumentException if renewal is on and the settings cannot keep a lease ({@link #requireRenewable})
      * @throws NullPointerException if an argument is null
      */
     public static LockManager create(LockBackend backend, LockSettings settings) {
         Objects.requireNonNull(backend, "backend must not be null");
         Objects.requireNonNull(settings, "settings must not be null");
+        try {
+            if (backend.needsRenewal()) {
+                requireRenewable(settings);
+            }
+        } catch (RuntimeException e) {
+            closeRejected(backend, e);
+            throw e;
+        }
         return new LockManagerCore(backend, settings);
+    }
+
+    /**
+     * Rejects settings under which renewal cannot work: with renewal on, the operation timeout must not be longer
+     * than the renewal interval (a third of the lease), so that a renewal that takes its whole timeout still
+     * confirms the lock before its lease ends. {@link #create} checks this for every backend that renews; a backend's
+     * builder may call it before it connects, to fail without touching the network.
+     *
+     * @param settings the settings to check
+     * @throws IllegalArgumentException naming the operation timeout, the renewal interval and the lease
+     * @throws NullPointerException if {@code settings} is null
+     */
+    public static void requireRenewable(LockSettings settings) {
+        Objects.requireNonNull(settings, "settings must not be null");
+        Duration interval = settings.lease().dividedBy(3);
+        if (settings.renewal() && settings.operationTimeout().compareTo(interval) > 0) {
+            throw new IllegalArgumentException("operation timeout " + readable(settings.operationTimeout())
+                    + " is longer than the renewal interval " + readable(interval) + " (a third of the lease "
+                    + readable(settings.lease()) + "): a renewal that takes its whole timeout would confirm the lock "
+                    + "after its lease ended; use a timeout of at most " + readable(interval) + " or a lease of at "
+                    + "least " + readable(settings.operationTimeout().multipliedBy(3)));
+        }
+    }
+
+    /** A duration as the lock URIs write it: {@code 3s}, {@code 333ms}. */
+    private static String readable(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    private static void closeRejected(LockBackend backend, RuntimeException reason) {
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            reason.addSuppressed(e);
+        }
     }
 
     @Override
@@ -116,7 +206,7 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         CoreLockHandle handle = newHandle(key, backendKey);
-        AcquireResult result = attempt(handle);
+        AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
         return result != null && result.isAcquired() ? Optional.of(handle) : Optional.empty();
     }
 
@@ -138,6 +228,7 @@ public final class LockManagerCore implements LockManager {
             return keyWaiters;
         });
         LockBackend.Subscription subscription = null;
+        boolean first = true;
         try {
             while (true) {
                 if (Thread.interrupted()) {
@@ -153,13 +244,20 @@ public final class LockManagerCore implements LockManager {
                     waiter.deferred = false;
                     CoreLockHandle handle = newHandle(key, backendKey);
                     AcquireResult result;
+                    // The first call gets a whole operation timeout, as tryLock(key) would; later ones what is left
+                    // of the wait (at least a tenth of a timeout, so a wake-up at the end can still be answered), so
+                    // a slow backend cannot stretch the wait by a fresh timeout per attempt.
+                    long budget = first ? timeoutNanos
+                            : Math.min(timeoutNanos, Math.max(deadline - ticker.nanoTime(), timeoutNanos / 10));
+                    long callDeadline = System.nanoTime() + budget;
+                    first = false;
                     try {
                         if (subscription == null) {
                             // Subscribe before the attempt: a release between a failed attempt and the wait still
                             // wakes us.
-                            subscription = subscribe(key, backendKey, waiter);
+                            subscription = subscribe(key, backendKey, waiter, callDeadline);
                         }
-                        result = attempt(handle);
+                        result = attempt(handle, callDeadline);
                     } catch (LockBackendException e) {
                         // A client that gave up because the thread was interrupted: report the interrupt, not an
                         // outage.
@@ -213,6 +311,9 @@ public final class LockManagerCore implements LockManager {
         // Waiting calls wake up, see the closed flag and throw IllegalStateException.
         waiters.values().forEach(set -> set.forEach(Waiter::run));
         timers.shutdownNow();
+        renewers.shutdownNow();
+        cleaner.shutdownNow();
+        compensateBeforeClose();
         try {
             backend.close();
         } catch (RuntimeException e) {
@@ -229,7 +330,14 @@ public final class LockManagerCore implements LockManager {
     // ---- machinery used by CoreLockHandle ----
 
     boolean withinLease(CoreLockHandle handle) {
-        return !leased || ticker.nanoTime() - handle.leaseDeadline() < 0;
+        if (!leased) {
+            return true;
+        }
+        if (ticker.nanoTime() - handle.leaseDeadline() >= 0) {
+            return false;
+        }
+        // A test ticker that stands still must not keep a lock "held" that the store expired on its own clock.
+        return systemTicker || System.nanoTime() - handle.leaseDeadlineSystem() < 0;
     }
 
     void releaseRemote(CoreLockHandle handle) {
@@ -244,7 +352,9 @@ public final class LockManagerCore implements LockManager {
                 log.debug("lock '{}' (token {}) had already expired when released", handle.key,
                         handle.fencingToken());
             }
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             // Not rethrown: the guarded work has run, and failing it here would invite a retry that runs it twice.
             log.warn("could not release lock '{}' (token {}) on {}; it frees when its lease ends", handle.key,
                     handle.fencingToken(), backend.name(), e);
@@ -283,9 +393,27 @@ public final class LockManagerCore implements LockManager {
         }
     }
 
-    void reportLoss(LockLoss loss) {
+    void reportLoss(CoreLockHandle handle, LockLoss loss) {
         log.warn("lost lock '{}' (token {}) on {}: {}", loss.key(), loss.fencingToken(), backend.name(),
                 loss.reason(), loss.cause());
+        if (loss.reason() == LockLoss.Reason.BACKEND_UNREACHABLE) {
+            // The store may still hold it (a renewal it ran late, a server that was only paused): give it back as
+            // soon as the store answers, rather than leaving it to its lease.
+            compensate(handle.key, handle.backendKey, handle.owner);
+        }
+    }
+
+    /** Completes {@code future} on the loss executor; inline if the executor refuses, so no loss goes unreported. */
+    void completeLoss(CompletableFuture<LockLoss> future, LockLoss event) {
+        try {
+            settings.lossExecutor().execute(() -> future.complete(event));
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            log.warn("the loss executor refused the loss report of '{}'; completing it on this thread", event.key(),
+                    e);
+            future.complete(event);
+        }
     }
 
     // ---- internals ----
@@ -305,35 +433,45 @@ public final class LockManagerCore implements LockManager {
      * @return null if another handle of this manager got the key first, else the backend's answer; when acquired, the
      *     handle is active and its renewal scheduled
      */
-    private AcquireResult attempt(CoreLockHandle handle) {
+    private AcquireResult attempt(CoreLockHandle handle, long callDeadline) {
         if (held.putIfAbsent(handle.backendKey, handle) != null) {
             return null;
         }
         // Counted before the closed check, so close() either sees this attempt in flight or the attempt sees close.
         inFlight.incrementAndGet();
+        boolean active = false;
         try {
             if (closed.get()) {
-                forgetAttempt(handle);
                 throw closedException();
             }
             AcquireResult result;
             long sentAt = ticker.nanoTime();
+            long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
             try {
-                result = backend.tryAcquire(handle.backendKey, handle.owner, settings.lease());
-            } catch (RuntimeException e) {
-                forgetAttempt(handle);
+                result = backend.tryAcquire(handle.backendKey, handle.owner, settings.lease(), callDeadline);
+            } catch (Throwable e) {
+                // The store may have granted the lock although its answer never came: give it back later.
+                compensate(handle.key, handle.backendKey, handle.owner);
+                if (e instanceof VirtualMachineError fatal) {
+                    throw fatal;
+                }
                 throw failure(e, "could not acquire", handle.key);
             }
+            if (result == null) {
+                compensate(handle.key, handle.backendKey, handle.owner);
+                throw failure(new IllegalStateException("the backend answered null"), "could not acquire",
+                        handle.key);
+            }
             if (!result.isAcquired()) {
-                forgetAttempt(handle);
                 return result;
             }
             // The lease is counted from when the request was sent: the store's copy can only end later than ours.
-            if (!handle.activate(result.fencingToken(), sentAt, sentAt + leaseNanos)) {
+            if (!handle.activate(result.fencingToken(), sentAt, sentAtSystem, leaseNanos)) {
                 // close() gave up waiting for this attempt and closed the handle: give the lock back.
                 releaseRemote(handle);
                 throw closedException();
             }
+            active = true;
             LockLoss early = handle.earlyLoss();
             if (early != null) {
                 handle.markLost(early.reason(), early.cause());
@@ -348,42 +486,122 @@ public final class LockManagerCore implements LockManager {
             log.debug("acquired lock '{}' (token {})", handle.key, result.fencingToken());
             return result;
         } finally {
+            // Whatever ended the attempt (an answer, an exception, an Error): a handle that did not become active
+            // leaves the table, so the key is never "held" by an attempt that failed.
+            if (!active) {
+                forgetAttempt(handle);
+            }
             inFlight.decrementAndGet();
         }
     }
 
+    /**
+     * The renewal tick: reports every handle whose lease ran out (on the ticker or the system clock) and hands the
+     * due ones to the renewal threads in batches. It never calls the backend and survives anything, so one handle
+     * can never stop the renewal of the others (a periodic task that throws is never run again).
+     */
     private void tick() {
-        long now = ticker.nanoTime();
-        for (CoreLockHandle handle : held.values()) {
-            if (!handle.isActive()) {
-                continue;
-            }
-            if (!settings.renewal()) {
-                if (now - handle.leaseDeadline() >= 0) {
-                    handle.markLost(LockLoss.Reason.LEASE_EXPIRED, null);
+        try {
+            long now = ticker.nanoTime();
+            long nowSystem = systemTicker ? now : System.nanoTime();
+            List<CoreLockHandle> batch = null;
+            for (CoreLockHandle handle : held.values()) {
+                try {
+                    if (!handle.isActive()) {
+                        continue;
+                    }
+                    if (now - handle.leaseDeadline() >= 0 || nowSystem - handle.leaseDeadlineSystem() >= 0) {
+                        if (!settings.renewal()) {
+                            handle.markLost(LockLoss.Reason.LEASE_EXPIRED, null);
+                        } else {
+                            // No renewal was confirmed for a whole lease: whatever the backend is doing, the lock
+                            // must be assumed expired (clause 6.3).
+                            handle.markLost(LockLoss.Reason.BACKEND_UNREACHABLE, handle.renewalFailure);
+                        }
+                        continue;
+                    }
+                    if (settings.renewal() && !handle.renewing && (now - handle.renewedAt() >= renewAfterNanos
+                            || nowSystem - handle.renewedAtSystem() >= renewAfterNanos)) {
+                        handle.renewing = true;
+                        if (batch == null) {
+                            batch = new ArrayList<>(Math.min(batchSize, 16));
+                        }
+                        batch.add(handle);
+                        if (batch.size() >= batchSize) {
+                            submitRenewal(batch);
+                            batch = null;
+                        }
+                    }
+                } catch (Throwable e) {
+                    handle.renewing = false;
+                    log.error("renewal tick failed for lock '{}' on {}", handle.key, backend.name(), e);
                 }
-            } else if (now - handle.renewedAt() >= renewAfterNanos) {
-                renew(handle);
             }
+            if (batch != null) {
+                submitRenewal(batch);
+            }
+        } catch (Throwable e) {
+            log.error("renewal tick of the {} lock manager failed; it runs again", backend.name(), e);
         }
     }
 
-    private void renew(CoreLockHandle handle) {
-        if (!handle.isActive()) {
-            return;
+    private void submitRenewal(List<CoreLockHandle> batch) {
+        try {
+            renewers.execute(() -> renew(batch));
+        } catch (RejectedExecutionException e) {
+            // The manager is closing.
+            batch.forEach(handle -> handle.renewing = false);
+        }
+    }
+
+    /** Renews one batch on a renewal thread; marks each handle by its result. */
+    private void renew(List<CoreLockHandle> batch) {
+        List<Renewal> renewals = new ArrayList<>(batch.size());
+        for (CoreLockHandle handle : batch) {
+            renewals.add(new Renewal(handle.backendKey, handle.owner));
         }
         long sentAt = ticker.nanoTime();
+        long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
+        List<RenewalResult> results = null;
+        Throwable batchFailure = null;
         try {
-            if (backend.renew(handle.backendKey, handle.owner, settings.lease())) {
-                handle.renewed(sentAt, sentAt + leaseNanos);
-            } else {
-                handle.markLost(LockLoss.Reason.NOT_OWNER, null);
+            results = backend.renewAll(renewals, settings.lease(), sentAtSystem + timeoutNanos);
+            if (results == null || results.size() != batch.size()) {
+                batchFailure = new LockBackendException(backend.name() + " answered " + (results == null ? "null"
+                        : results.size() + " results") + " to a renewal of " + batch.size() + " locks");
+                results = null;
             }
-        } catch (RuntimeException e) {
-            if (ticker.nanoTime() - handle.leaseDeadline() >= 0) {
-                handle.markLost(LockLoss.Reason.BACKEND_UNREACHABLE, e);
-            } else {
-                log.debug("renewal of lock '{}' failed; retrying within the lease", handle.key, e);
+        } catch (VirtualMachineError e) {
+            batch.forEach(handle -> handle.renewing = false);
+            throw e;
+        } catch (Throwable e) {
+            batchFailure = e;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            CoreLockHandle handle = batch.get(i);
+            try {
+                RenewalResult result = results == null ? null : results.get(i);
+                RenewalResult.Status status = result == null ? RenewalResult.Status.FAILED : result.status();
+                switch (status) {
+                    case RENEWED -> {
+                        handle.renewed(sentAt, sentAtSystem, leaseNanos);
+                        if (handle.isLost()) {
+                            // Confirmed after its lease had already run out here: the store holds a lock nobody
+                            // uses any more.
+                            compensate(handle.key, handle.backendKey, handle.owner);
+                        }
+                    }
+                    case NOT_OWNER -> handle.markLost(LockLoss.Reason.NOT_OWNER, null);
+                    default -> {
+                        Throwable cause = result != null && result.cause() != null ? result.cause()
+                                : batchFailure != null ? batchFailure
+                                : new LockBackendException(backend.name() + " answered null for a renewal");
+                        handle.renewalFailure = cause;
+                        log.debug("renewal of lock '{}' failed; retrying within the lease", handle.key, cause);
+                    }
+                }
+            } finally {
+                handle.renewing = false;
             }
         }
     }
@@ -395,35 +613,184 @@ public final class LockManagerCore implements LockManager {
         }
     }
 
-    private LockBackend.Subscription subscribe(String key, String backendKey, Waiter waiter) {
+    // ---- compensating releases ----
+
+    /** One owner that may hold a ghost lock, and when to try releasing it next. */
+    private static final class Compensation {
+        final String key;
+        final String backendKey;
+        final String owner;
+        /** System clock: a lease after the failed request, when the store has expired whatever it granted. */
+        final long until;
+        long next;
+        long pause = FIRST_COMPENSATION_NANOS;
+
+        Compensation(String key, String backendKey, String owner, long until, long next) {
+            this.key = key;
+            this.backendKey = backendKey;
+            this.owner = owner;
+            this.until = until;
+            this.next = next;
+        }
+    }
+
+    /**
+     * Releases {@code owner}'s lock of {@code backendKey} from the clean-up thread until it was released or a lease
+     * (plus a timeout for the request in flight) has passed. Never blocks. While the store does not answer, tries
+     * again at 100 ms doubling up to 1 s, so the key frees within about a second of the store answering again; once
+     * the store answered "not held" (the failed request was never run, or not yet: a client may still retry it), the
+     * pause keeps doubling without that cap, so a recovered store sees a few calls per owner, not one a second.
+     */
+    private void compensate(String key, String backendKey, String owner) {
         try {
-            return backend.subscribe(backendKey, waiter);
-        } catch (RuntimeException e) {
+            long now = System.nanoTime();
+            if (compensations.size() >= MAX_PENDING_COMPENSATIONS) {
+                log.debug("not releasing a possibly granted lock '{}' later: {} releases pending already; it frees "
+                        + "when its lease ends", key, MAX_PENDING_COMPENSATIONS);
+                return;
+            }
+            compensations.putIfAbsent(owner, new Compensation(key, backendKey, owner,
+                    now + leaseNanos + timeoutNanos, now + FIRST_COMPENSATION_NANOS));
+            scheduleCompensation(FIRST_COMPENSATION_NANOS);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            log.warn("could not schedule the release of a possibly granted lock '{}'; it frees when its lease ends",
+                    key, e);
+        }
+    }
+
+    private void scheduleCompensation(long delayNanos) {
+        if (closed.get() || !compensationScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            timers.schedule(() -> {
+                try {
+                    cleaner.execute(this::compensationPass);
+                } catch (RejectedExecutionException e) {
+                    compensationScheduled.set(false);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            compensationScheduled.set(false);
+        }
+    }
+
+    /**
+     * One pass over the pending compensations that are due. A call that fails ends the pass (the store is most
+     * likely down for all of them), so an outage costs one timeout per pass, not one per pending owner.
+     */
+    private void compensationPass() {
+        long soonest = Long.MAX_VALUE;
+        try {
+            long now = System.nanoTime();
+            Iterator<Compensation> pending = compensations.values().iterator();
+            boolean failed = false;
+            while (pending.hasNext()) {
+                Compensation c = pending.next();
+                if (now - c.until >= 0) {
+                    pending.remove();
+                    continue;
+                }
+                if (!failed && now - c.next >= 0) {
+                    boolean answered = false;
+                    try {
+                        if (backend.release(c.backendKey, c.owner)) {
+                            log.info("released lock '{}' on {}, which the store granted to an acquisition that had "
+                                    + "already failed", c.key, backend.name());
+                            pending.remove();
+                            continue;
+                        }
+                        answered = true;
+                    } catch (VirtualMachineError e) {
+                        throw e;
+                    } catch (Throwable e) {
+                        failed = true;
+                        log.debug("compensating release of '{}' failed; retrying", c.key, e);
+                    }
+                    now = System.nanoTime();
+                    c.pause = answered ? c.pause * 2 : Math.min(c.pause * 2, MAX_COMPENSATION_NANOS);
+                    c.next = now + c.pause;
+                }
+                soonest = Math.min(soonest, Math.max(0, c.next - now));
+            }
+        } finally {
+            compensationScheduled.set(false);
+            if (!compensations.isEmpty()) {
+                scheduleCompensation(soonest == Long.MAX_VALUE ? FIRST_COMPENSATION_NANOS
+                        : Math.max(TimeUnit.MILLISECONDS.toNanos(10), soonest));
+            }
+        }
+    }
+
+    /** On close: one last bounded pass, so a manager closed right after an outage leaves no ghost lock behind. */
+    private void compensateBeforeClose() {
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (Compensation c : compensations.values()) {
+            if (System.nanoTime() - deadline >= 0 || releasesAbandoned) {
+                break;
+            }
+            try {
+                backend.release(c.backendKey, c.owner);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                log.debug("compensating release of '{}' failed on close; it frees when its lease ends", c.key, e);
+                break;
+            }
+        }
+        compensations.clear();
+    }
+
+    private LockBackend.Subscription subscribe(String key, String backendKey, Waiter waiter, long callDeadline) {
+        LockBackend.Subscription subscription;
+        try {
+            subscription = backend.subscribe(backendKey, waiter, callDeadline);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             throw failure(e, "could not wait for", key);
         }
+        if (subscription == null) {
+            throw failure(new IllegalStateException("the backend answered null"), "could not wait for", key);
+        }
+        return subscription;
     }
 
     private void closeQuietly(LockBackend.Subscription subscription, String key) {
         try {
             subscription.close();
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             // The wait is over either way; a subscription that failed to close only costs a stray notification.
             log.debug("closing the release subscription for '{}' failed", key, e);
         }
     }
 
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, count.getAndIncrement() == 0 ? name : name + "-" + count.get());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     /**
      * What a backend failure means to the caller: the manager being closed under the call (the backend's client
-     * shutting down) is {@link IllegalStateException}, not an outage (clause 11.3); anything else is an outage.
+     * shutting down) is {@link IllegalStateException}, not an outage (clause 11.3); anything else, including an
+     * {@link Error} or a checked exception thrown sneakily, is an outage.
      */
-    private RuntimeException failure(RuntimeException e, String what, String key) {
+    private RuntimeException failure(Throwable e, String what, String key) {
         if (closed.get()) {
             IllegalStateException closing = closedException();
             closing.initCause(e);
             return closing;
         }
-        if (e instanceof LockException) {
-            return e;
+        if (e instanceof LockException lockException) {
+            return lockException;
         }
         return new LockBackendException(what + " lock '" + key + "' on " + backend.name() + ": " + e, e);
     }

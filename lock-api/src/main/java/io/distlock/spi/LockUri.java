@@ -57,6 +57,11 @@ public final class LockUri {
             throw new IllegalArgumentException("lock URI '" + redact(uri) + "' has no scheme");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        if (uri.isOpaque()) {
+            // local:payments would otherwise parse as "no host" and silently use a default store or table.
+            throw new IllegalArgumentException("lock URI '" + redact(uri) + "' lacks '//' after '" + scheme
+                    + ":'; write " + scheme + "://" + uri.getRawSchemeSpecificPart());
+        }
         String authority = uri.getRawAuthority();
         String userInfo = null;
         List<String> hosts = new ArrayList<>();

@@ -46,14 +46,15 @@ class LocalLeaseTest {
     }
 
     @Test
-    void lostLocksAreReportedWithTheReason() {
+    void lostLocksAreReportedWithTheReason() throws Exception {
         String table = "loss-" + UUID.randomUUID();
         LocalFaults faults = new LocalFaults();
-        LockSettings renewing = LockSettings.defaults().withLease(Duration.ofMillis(90));
+        LockSettings renewing = LockSettings.defaults().withLease(Duration.ofMillis(900))
+                .withOperationTimeout(Duration.ofMillis(300));
         try (LockManager a = LocalLockManager.builder().name(table).settings(renewing).faults(faults).build()) {
             LockHandle held = a.tryLock("k").orElseThrow();
             faults.loseAllLocks();
-            LockLoss loss = held.lost().toCompletableFuture().join();
+            LockLoss loss = held.lost().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
             assertThat(loss.key()).isEqualTo("k");
             assertThat(held.isHeld()).isFalse();

@@ -32,6 +32,9 @@ import java.util.Optional;
  *       two runs overlapped, and only fencing at the resource kept them apart. If nobody took over, the run
  *       completes normally: no other run can have started.</li>
  *   <li>A claim left by a run that died is taken over by the next request with the same fingerprint.</li>
+ *   <li>A claim has its own lifetime ({@link Builder#claimTtl(Duration)}, default one hour, and never shorter than
+ *       the replay ttl), so an operation that runs longer than the replay ttl keeps its result. If even the claim
+ *       expired under a run, the run still stores its result as long as no later run claimed the key.</li>
  * </ul>
  * Costs: a first run is one store read, one lock attempt, two store writes and the release; a replay one read.
  * An outage of the lock backend or the store throws {@link io.distlock.LockBackendException}. Thread safe.
@@ -46,11 +49,13 @@ public final class IdempotencyKeys {
     private final RecordStore store;
     private final boolean recordFailures;
     private final int maxResultBytes;
+    private final Duration claimTtl;
 
     private IdempotencyKeys(Builder builder) {
         this.locks = builder.locks;
         this.store = builder.store;
         this.recordFailures = builder.recordFailures;
+        this.claimTtl = builder.claimTtl;
         this.maxResultBytes = Math.min(builder.maxResultBytes, store.maxValueBytes() - Records.HEADER);
     }
 
@@ -103,7 +108,9 @@ public final class IdempotencyKeys {
         }
         try (LockHandle handle = lock.get()) {
             byte[] claim = Records.encode(Records.CLAIMED, fingerprintHash, handle.fencingToken(), new byte[0]);
-            if (!store.putIfAbsent(recordKey, claim, ttl)) {
+            // The claim lives as long as a run may take, not as long as its result is replayed.
+            Duration claimLife = claimTtl.compareTo(ttl) > 0 ? claimTtl : ttl;
+            if (!store.putIfAbsent(recordKey, claim, claimLife)) {
                 Optional<byte[]> existing = store.get(recordKey);
                 Records.Parsed record = existing.map(bytes -> Records.parse(key, bytes)).orElse(null);
                 if (record != null && record.status() != Records.CLAIMED) {
@@ -114,8 +121,9 @@ public final class IdempotencyKeys {
                 }
                 // A claim although we hold the lock: its run lost its lock or died. Taking the claim over (or the
                 // key, if the claim just expired) makes sure that run can no longer store its result.
-                boolean claimed = existing.isPresent() ? store.replace(recordKey, existing.get(), claim, ttl)
-                        : store.putIfAbsent(recordKey, claim, ttl);
+                boolean claimed = existing.isPresent()
+                        ? store.replace(recordKey, existing.get(), claim, claimLife)
+                        : store.putIfAbsent(recordKey, claim, claimLife);
                 if (!claimed) {
                     // That run completed or someone claimed in between: answer as a duplicate would be.
                     Optional<Records.Parsed> now = read(key, recordKey);
@@ -179,6 +187,11 @@ public final class IdempotencyKeys {
             // and its result, not ours, is the key's answer. A run whose lock was lost but whose claim is intact
             // stores normally: no other run can have started, since every run claims before it runs.
             stored = store.replace(recordKey, claim, completed, ttl);
+            if (!stored && store.get(recordKey).isEmpty()) {
+                // Our claim expired under a very long run, and no later run claimed the key (it claims before it
+                // runs): nobody else ran, so our result is the key's answer.
+                stored = store.putIfAbsent(recordKey, completed, ttl);
+            }
         } catch (RuntimeException e) {
             throw new ResultNotStoredException(key, result, e);
         }
@@ -220,6 +233,7 @@ public final class IdempotencyKeys {
         private RecordStore store;
         private boolean recordFailures;
         private int maxResultBytes = 512 * 1024;
+        private Duration claimTtl = Duration.ofHours(1);
 
         private Builder() {
         }
@@ -248,6 +262,22 @@ public final class IdempotencyKeys {
                 throw new IllegalArgumentException("maxResultBytes must be positive, got " + maxResultBytes);
             }
             this.maxResultBytes = maxResultBytes;
+            return this;
+        }
+
+        /**
+         * How long a run's claim on a key lives (default one hour; the replay ttl if that is longer): a duplicate
+         * gets {@link RequestInProgressException} for as long as a run may take, and a claim left by a run that died
+         * is garbage in the store for this long at most (the next request takes it over at once).
+         *
+         * @param claimTtl a positive duration
+         * @return this builder
+         * @throws NullPointerException if {@code claimTtl} is null
+         * @throws IllegalArgumentException if it is not positive
+         */
+        public Builder claimTtl(Duration claimTtl) {
+            Records.checkTtl(claimTtl);
+            this.claimTtl = claimTtl;
             return this;
         }
 

@@ -72,30 +72,20 @@ public interface ResultCodec<T> {
 
     /**
      * Java serialization of {@code type}, typically a record. Decoding only accepts {@code type}, its own classes,
-     * boxed primitives, strings, {@code java.time} values, and {@code java.util} collections, so a tampered record in
-     * the store cannot instantiate arbitrary classes.
+     * boxed primitives, strings, {@code java.time}, {@code java.math} values, and {@code java.util} collections, so a
+     * tampered record in the store cannot instantiate arbitrary classes; no array may declare more elements than the
+     * record has bytes, so a tampered record of a few bytes cannot make the decoder allocate gigabytes. A JVM-wide
+     * serial filter ({@code jdk.serialFilter} or {@link ObjectInputFilter.Config#setSerialFilter}) still applies on
+     * top: what it rejects stays rejected.
+     *
+     * @param type the result type
+     * @param <T> the result type
+     * @return the codec
+     * @throws NullPointerException if {@code type} is null
      */
     static <T extends Serializable> ResultCodec<T> serializable(Class<T> type) {
         Objects.requireNonNull(type, "type must not be null");
         Set<String> safePackages = Set.of("java.lang", "java.time", "java.util", "java.math");
-        ObjectInputFilter filter = info -> {
-            // Limits first, for allowed classes too: a tampered record declaring a huge array must not allocate it.
-            if (info.depth() > 20 || info.references() > 100_000 || info.arrayLength() > 16 * 1024 * 1024) {
-                return ObjectInputFilter.Status.REJECTED;
-            }
-            Class<?> c = info.serialClass();
-            if (c == null) {
-                return ObjectInputFilter.Status.UNDECIDED;
-            }
-            while (c.isArray()) {
-                c = c.getComponentType();
-            }
-            if (c.isPrimitive() || c == type || c.getPackageName().equals(type.getPackageName())
-                    || safePackages.contains(c.getPackageName())) {
-                return ObjectInputFilter.Status.ALLOWED;
-            }
-            return ObjectInputFilter.Status.REJECTED;
-        };
         return of(value -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (ObjectOutputStream objects = new ObjectOutputStream(out)) {
@@ -103,8 +93,31 @@ public interface ResultCodec<T> {
             }
             return out.toByteArray();
         }, bytes -> {
+            long length = bytes.length;
+            ObjectInputFilter own = info -> {
+                // Limits first, for allowed classes too. Every array element takes at least one byte of the
+                // record, so a longer array than the record can only be a lie meant to make us allocate it.
+                if (info.depth() > 20 || info.references() > 100_000 || info.arrayLength() > length
+                        || info.streamBytes() > length) {
+                    return ObjectInputFilter.Status.REJECTED;
+                }
+                Class<?> c = info.serialClass();
+                if (c == null) {
+                    return ObjectInputFilter.Status.UNDECIDED;
+                }
+                while (c.isArray()) {
+                    c = c.getComponentType();
+                }
+                if (c.isPrimitive() || c == type || c.getPackageName().equals(type.getPackageName())
+                        || safePackages.contains(c.getPackageName())) {
+                    return ObjectInputFilter.Status.ALLOWED;
+                }
+                return ObjectInputFilter.Status.REJECTED;
+            };
             try (ObjectInputStream objects = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-                objects.setObjectInputFilter(filter);
+                // The stream starts with the JVM-wide filter; setting ours alone would replace it.
+                ObjectInputFilter jvmWide = objects.getObjectInputFilter();
+                objects.setObjectInputFilter(jvmWide == null ? own : ObjectInputFilter.merge(own, jvmWide));
                 return type.cast(objects.readObject());
             } catch (IOException e) {
                 throw new UncheckedIOException("stored result is not a " + type.getName(), e);

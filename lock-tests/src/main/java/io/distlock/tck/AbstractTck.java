@@ -2,21 +2,27 @@ package io.distlock.tck;
 
 import io.distlock.LockBackendException;
 import io.distlock.LockHandle;
+import io.distlock.LockLoss;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every TCK class shares: the backend under test, managers that are closed after each test, per-test random
- * keys, skipping with a reason, and messages that name the clause, the backend and what was observed.
+ * keys, skipping with a reason, and messages that name the clause, the backend and what was observed. Every test is
+ * bounded: a backend call that hangs fails the test (after three minutes at most, on a thread of its own, so even a
+ * call that ignores interrupts cannot hang the build); tests that expect an answer in time bound it themselves.
  */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class AbstractTck {
 
     private final List<LockManager> managers = new CopyOnWriteArrayList<>();
@@ -36,9 +42,16 @@ public abstract class AbstractTck {
         return manager;
     }
 
-    /** Settings with the backend's short lease, for tests that wait for leases. */
+    /**
+     * Settings with the backend's short lease, for tests that wait for leases. With renewal on, the operation timeout
+     * is cut to the renewal interval (a third of the lease) if it is longer: managers reject settings under which a
+     * renewal that takes its whole timeout would confirm the lock after its lease.
+     */
     protected LockSettings shortLeaseSettings(boolean renewal) {
-        return backend().settings().withLease(backend().shortLease()).withRenewal(renewal);
+        LockSettings settings = backend().settings().withLease(backend().shortLease()).withRenewal(renewal);
+        Duration interval = settings.lease().dividedBy(3);
+        return renewal && settings.operationTimeout().compareTo(interval) > 0
+                ? settings.withOperationTimeout(interval) : settings;
     }
 
     /** Takes a key that must be free, or fails citing {@code clause}. */
@@ -71,6 +84,47 @@ public abstract class AbstractTck {
                 .until(() -> manager.tryLock(key).orElse(null), h -> h != null);
     }
 
+    /**
+     * Waits until {@code thread} is in the wait of a bounded {@code tryLock} after a failed attempt (its stack is in
+     * the core's waiter), not merely blocked in a backend call, failing with what it threw if it ended instead.
+     */
+    protected void awaitWaiting(Thread thread, java.util.function.Supplier<Throwable> thrown) {
+        org.awaitility.Awaitility.await(thread.getName() + " waits for a release").atMost(soon())
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> !thread.isAlive() || inCoreWait(thread));
+        if (!thread.isAlive()) {
+            throw new AssertionError(thread.getName() + " ended before it waited", thrown.get());
+        }
+    }
+
+    private static boolean inCoreWait(Thread thread) {
+        if (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals("io.distlock.spi.Waiter") && frame.getMethodName().equals("await")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The JUnit tag of tests whose outcome depends on timing (a bound measured on a clock): rerun before blaming the
+     * backend, and exclude with {@code -DexcludedGroups=stochastic} where only deterministic tests may run.
+     */
+    public static final String STOCHASTIC = "stochastic";
+
+    /**
+     * Waits at most {@code bound} for {@code handle}'s loss, failing citing {@code clause}: no test waits for a
+     * {@code lost()} without a bound.
+     */
+    protected LockLoss awaitLoss(LockHandle handle, Duration bound, String clause, String why) {
+        return org.awaitility.Awaitility.await("clause " + clause + ": loss of " + handle.key() + " " + why)
+                .atMost(bound).pollInterval(Duration.ofMillis(10))
+                .until(() -> handle.lost().toCompletableFuture().getNow(null), loss -> loss != null);
+    }
+
     /** A key no other test uses, with a readable hint of what the test does. */
     protected static String randomKey(String hint) {
         return "tck:" + hint + ":" + UUID.randomUUID();
@@ -88,6 +142,15 @@ public abstract class AbstractTck {
             Assumptions.abort(backend().name() + " has no fault injector, so this clause cannot be checked here");
             return null;
         });
+    }
+
+    /** Deletes {@code key}'s lock behind its holder, or skips the test with the reason if the fixture cannot. */
+    protected void deleteLock(TckBackend.Faults faults, String key) {
+        try {
+            faults.deleteLock(key);
+        } catch (UnsupportedOperationException e) {
+            Assumptions.abort(backend().name() + " cannot delete one lock behind its holder: " + e.getMessage());
+        }
     }
 
     /** A failure message: "clause N on BACKEND: what was observed". */

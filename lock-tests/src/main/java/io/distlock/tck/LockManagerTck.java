@@ -85,6 +85,14 @@ public abstract class LockManagerTck {
     }
 
     @Nested
+    class Untested extends UntestedClausesTck {
+        @Override
+        protected TckBackend backend() {
+            return LockManagerTck.this.backend();
+        }
+    }
+
+    @Nested
     class ManagerLifecycle extends ManagerLifecycleTck {
         @Override
         protected TckBackend backend() {

@@ -74,6 +74,27 @@ public abstract class ReleaseTck extends AbstractTck {
     }
 
     @Test
+    @DisplayName("clause 4.3: close of a handle whose lock someone else deleted must not release the next holder's "
+            + "lock")
+    void staleCloseAfterForeignDeleteKeepsNextHoldersLock() {
+        TckBackend.Faults faults = faults();
+        LockManager stale = newManager();
+        LockManager next = newManager();
+        LockManager third = newManager();
+        String key = randomKey("stale-after-delete");
+        LockHandle old = lockFree(stale, key, "4.3");
+        deleteLock(faults, key);
+        LockHandle current = awaitFree(next, key, "4.3", "free after a foreign delete");
+        try (current) {
+            assertThatCode(old::close).as(clause("4.3", "closing the stale handle of %s threw", key))
+                    .doesNotThrowAnyException();
+            assertThat(third.tryLock(key))
+                    .as(clause("4.3", "closing a deleted handle released the next holder's lock on %s", key)).isEmpty();
+            assertThat(current.isHeld()).as(clause("4.3", "the next holder of %s lost it", key)).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("clause 4.3: close after lease loss must not release the next holder's lock")
     void staleCloseKeepsNextHoldersLock() {
         assumeCapability(TckBackend.Capability.FIXED_LEASE);

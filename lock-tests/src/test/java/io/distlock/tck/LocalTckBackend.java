@@ -51,6 +51,14 @@ final class LocalTckBackend implements TckBackend {
             public void loseAllLocks() {
                 faults.loseAllLocks();
             }
+
+            @Override
+            public void deleteLock(String key) {
+                // The kit's managers use no key prefix, so the stored key is the user's key.
+                if (!faults.deleteLock(key)) {
+                    throw new IllegalStateException("no lock of '" + key + "' to delete");
+                }
+            }
         });
     }
 }
