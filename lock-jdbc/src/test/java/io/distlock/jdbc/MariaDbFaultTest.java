@@ -59,7 +59,7 @@ class MariaDbFaultTest {
 
     private LockManager manager() {
         LockManager manager = JdbcLockManager.builder().dataSource(pool).createSchema(true)
-                .settings(LockSettings.defaults().withLease(Duration.ofSeconds(5)).withOperationTimeout(TIMEOUT)).build();
+                .settings(LockSettings.defaults().withLease(Duration.ofSeconds(9)).withOperationTimeout(TIMEOUT)).build();
         closeAfter.add(manager);
         return manager;
     }

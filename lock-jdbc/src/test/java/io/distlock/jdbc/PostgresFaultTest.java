@@ -65,7 +65,7 @@ class PostgresFaultTest {
 
     private LockManager manager(javax.sql.DataSource dataSource) {
         LockManager manager = JdbcLockManager.builder().dataSource(dataSource).createSchema(true)
-                .settings(LockSettings.defaults().withLease(Duration.ofSeconds(5)).withOperationTimeout(TIMEOUT)).build();
+                .settings(LockSettings.defaults().withLease(Duration.ofSeconds(9)).withOperationTimeout(TIMEOUT)).build();
         closeAfter.add(manager);
         return manager;
     }
@@ -178,7 +178,7 @@ class PostgresFaultTest {
     @Test
     @DisplayName("a jdbc:postgresql URI builds a manager with its own pool; distlock parameters are taken out")
     void uri() throws Exception {
-        String uri = server.url() + "?user=postgres&lease=5s&timeout=2s&prefix=uri:&createSchema=true&poolSize=2";
+        String uri = server.url() + "?user=postgres&lease=6s&timeout=2s&prefix=uri:&createSchema=true&poolSize=2";
         LockManager manager = LockManagers.create(URI.create(uri));
         closeAfter.add(manager);
         String key = key("uri");
@@ -191,7 +191,7 @@ class PostgresFaultTest {
                     assertThat(rs.getInt(1)).as("the row of the prefixed key").isEqualTo(1);
                 }
             }
-            assertThat(manager.toString()).contains("PT5S");
+            assertThat(manager.toString()).contains("PT6S");
         }
         assertThatThrownBy(() -> LockManagers.create(URI.create(server.url() + "?user=postgres&lease=soon")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease");
