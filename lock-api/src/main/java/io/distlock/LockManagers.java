@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.function.UnaryOperator;
 
 /**
  * Creates a {@link LockManager} from a URI, choosing the backend by the URI's scheme, so that switching backends is a
@@ -47,7 +48,29 @@ public final class LockManagers {
      * @throws LockBackendException if the backend's client could not be created
      */
     public static LockManager create(URI uri) {
+        return create(uri, UnaryOperator.identity());
+    }
+
+    /**
+     * Creates a manager for the backend that {@code uri}'s scheme names, with settings that {@code customizer} derives
+     * from those the URI gives, e.g. to add {@linkplain LockListener listeners} or a loss executor, which a URI
+     * cannot express:
+     * <pre>{@code
+     * LockManager locks = LockManagers.create(uri, settings -> settings.withListener(metrics));
+     * }</pre>
+     *
+     * @param uri the lock URI
+     * @param customizer called once with the URI's settings before the backend is created; returns the settings to
+     *     use
+     * @return the manager, which owns the client it created
+     * @throws NullPointerException if an argument is null or the customizer returns null
+     * @throws IllegalArgumentException if the scheme is missing or unknown, the backend's module is not on the class
+     *     path (the message names the module to add), or a parameter is invalid or unknown
+     * @throws LockBackendException if the backend's client could not be created
+     */
+    public static LockManager create(URI uri, UnaryOperator<LockSettings> customizer) {
         Objects.requireNonNull(uri, "uri must not be null");
+        Objects.requireNonNull(customizer, "customizer must not be null");
         String scheme = uri.getScheme();
         if (scheme == null) {
             throw new IllegalArgumentException("lock URI '" + LockUri.redact(uri) + "' has no scheme; expected one of "
@@ -58,7 +81,9 @@ public final class LockManagers {
                 LockManagers.class.getClassLoader())) {
             if (provider.schemes().contains(parsed.scheme())) {
                 parsed.rejectUnknownParameters(provider.parameters());
-                return provider.create(parsed);
+                LockSettings settings = Objects.requireNonNull(customizer.apply(parsed.settings()),
+                        "the settings customizer returned null");
+                return provider.create(parsed.withSettings(settings));
             }
         }
         String module = MODULE_BY_SCHEME.get(parsed.scheme());

@@ -2,6 +2,8 @@ package io.distlock;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -25,9 +27,11 @@ import java.util.concurrent.Executor;
  *     slow or failing callback never delays renewals or other locks' loss reports. Default: the executor
  *     {@link CompletableFuture} uses for its async methods (the common fork-join pool, or a thread per task when it
  *     has a single thread). A callback that blocks should use {@code lost().thenRunAsync(action, yourExecutor)}.
+ * @param listeners told of every acquisition, release, loss, renewal and backend error, in this order (see
+ *     {@link LockListener} for threads and failures); an unmodifiable copy. Default none.
  */
 public record LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix,
-                           Ticker ticker, Executor lossExecutor) {
+                           Ticker ticker, Executor lossExecutor, List<LockListener> listeners) {
 
     /** The default lease, 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
@@ -53,6 +57,11 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      */
     public LockSettings {
         Objects.requireNonNull(lossExecutor, "lossExecutor must not be null");
+        Objects.requireNonNull(listeners, "listeners must not be null");
+        for (LockListener listener : listeners) {
+            Objects.requireNonNull(listener, "listeners must not contain null");
+        }
+        listeners = List.copyOf(listeners);
         Objects.requireNonNull(lease, "lease must not be null");
         Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
         Objects.requireNonNull(keyPrefix, "keyPrefix must not be null");
@@ -80,7 +89,24 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException as the canonical constructor
      */
     public LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix, Ticker ticker) {
-        this(lease, renewal, operationTimeout, keyPrefix, ticker, DEFAULT_LOSS_EXECUTOR);
+        this(lease, renewal, operationTimeout, keyPrefix, ticker, DEFAULT_LOSS_EXECUTOR, List.of());
+    }
+
+    /**
+     * The settings without listeners.
+     *
+     * @param lease the lease
+     * @param renewal whether handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix the key prefix
+     * @param ticker the time base
+     * @param lossExecutor where {@code lost()} completes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix, Ticker ticker,
+                        Executor lossExecutor) {
+        this(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, List.of());
     }
 
     /**
@@ -101,7 +127,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withLease(Duration lease) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     /**
@@ -113,7 +139,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withRenewal(boolean renewal) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     /**
@@ -125,7 +151,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withOperationTimeout(Duration operationTimeout) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     /**
@@ -137,7 +163,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withKeyPrefix(String keyPrefix) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     /**
@@ -149,7 +175,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withTicker(Ticker ticker) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     /**
@@ -160,12 +186,38 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws NullPointerException if {@code lossExecutor} is null
      */
     public LockSettings withLossExecutor(Executor lossExecutor) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+    }
+
+    /**
+     * A copy with {@code listener} added after the listeners already set.
+     *
+     * @param listener told of what the manager does; see {@link LockListener}
+     * @return the copy
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public LockSettings withListener(LockListener listener) {
+        Objects.requireNonNull(listener, "listener must not be null");
+        List<LockListener> more = new ArrayList<>(listeners);
+        more.add(listener);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, more);
+    }
+
+    /**
+     * A copy with exactly these listeners, replacing those set before.
+     *
+     * @param listeners the listeners, possibly none
+     * @return the copy
+     * @throws NullPointerException if {@code listeners} or one of them is null
+     */
+    public LockSettings withListeners(List<LockListener> listeners) {
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
     }
 
     @Override
     public String toString() {
         return "LockSettings[lease=" + lease + ", renewal=" + renewal + ", operationTimeout=" + operationTimeout
-                + ", keyPrefix='" + keyPrefix + "']";
+                + ", keyPrefix='" + keyPrefix + "'" + (listeners.isEmpty() ? "" : ", listeners=" + listeners.size())
+                + "]";
     }
 }

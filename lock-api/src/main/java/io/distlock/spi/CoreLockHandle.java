@@ -44,6 +44,8 @@ final class CoreLockHandle implements LockHandle {
     private volatile long fencingToken;
     /** Ticker time at which the lease ends unless renewed; only read when the backend uses leases. */
     private volatile long leaseDeadline;
+    /** Ticker time at which the acquisition was sent, for the hold time the listeners get. */
+    private volatile long acquiredAt;
     /** Ticker time at which the last confirmed acquisition or renewal was sent. */
     private volatile long renewedAt;
     /** The same two instants on the system clock, which a remote store's expiry follows whatever the ticker says. */
@@ -64,12 +66,17 @@ final class CoreLockHandle implements LockHandle {
     /** PENDING to HELD; false if close() got there first (the manager closed during the attempt). */
     boolean activate(long token, long sentAt, long sentAtSystem, long leaseNanos) {
         this.fencingToken = token;
+        this.acquiredAt = sentAt;
         renewed(sentAt, sentAtSystem, leaseNanos);
         return STATE.compareAndSet(this, PENDING, HELD);
     }
 
     long leaseDeadline() {
         return leaseDeadline;
+    }
+
+    long acquiredAt() {
+        return acquiredAt;
     }
 
     long renewedAt() {
@@ -181,6 +188,7 @@ final class CoreLockHandle implements LockHandle {
                 manager.releaseRemote(this);
             } finally {
                 manager.forget(this);
+                manager.reportRelease(this);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.distlock.spi;
 import io.distlock.LockBackendException;
 import io.distlock.LockException;
 import io.distlock.LockHandle;
+import io.distlock.LockListener;
 import io.distlock.LockLoss;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
@@ -102,6 +103,8 @@ public final class LockManagerCore implements LockManager {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Set by close() after a release failed: the remaining handles are left to their leases. */
     private volatile boolean releasesAbandoned;
+    /** The settings' listeners, or null when there are none, so that a manager without them does no timing. */
+    private final LockListeners listeners;
 
     private LockManagerCore(LockBackend backend, LockSettings settings) {
         this.backend = backend;
@@ -125,6 +128,7 @@ public final class LockManagerCore implements LockManager {
                 daemonThreads("distlock-" + backend.name() + "-cleanup"));
         cleaner.allowCoreThreadTimeOut(true);
         this.renewAfterNanos = Math.max(1, leaseNanos / 3);
+        this.listeners = LockListeners.open(settings.listeners(), backend.name());
         if (leased) {
             // One tick per manager rather than one scheduled task per lock: scheduling a task on every acquisition
             // woke the timer thread each time and cost about 7 us of a 22 us embedded Hazelcast acquire+release.
@@ -202,12 +206,26 @@ public final class LockManagerCore implements LockManager {
         ensureOpen();
         String backendKey = backendKey(key);
         // Clause 2: a key this manager holds fails here, with no allocation and no round trip.
+        LockListeners events = listeners;
         if (held.containsKey(backendKey)) {
+            if (events != null) {
+                // Not timed: two clock reads would cost more than the answer itself.
+                events.contended(key, 0);
+            }
             return Optional.empty();
         }
+        long started = events == null ? 0 : ticker.nanoTime();
         CoreLockHandle handle = newHandle(key, backendKey);
         AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
-        return result != null && result.isAcquired() ? Optional.of(handle) : Optional.empty();
+        boolean acquired = result != null && result.isAcquired();
+        if (events != null) {
+            if (acquired) {
+                events.acquired(handle, ticker.nanoTime() - started);
+            } else {
+                events.contended(key, ticker.nanoTime() - started);
+            }
+        }
+        return acquired ? Optional.of(handle) : Optional.empty();
     }
 
     @Override
@@ -218,7 +236,8 @@ public final class LockManagerCore implements LockManager {
         if (wait.isZero()) {
             return tryLock(key);
         }
-        long deadline = ticker.nanoTime() + KeyRules.saturatedNanos(wait);
+        long started = ticker.nanoTime();
+        long deadline = started + KeyRules.saturatedNanos(wait);
         String backendKey = backendKey(key);
         Waiter waiter = new Waiter();
         // Added and removed inside compute(): a set emptied and dropped by a leaving waiter must never take a new one.
@@ -268,6 +287,9 @@ public final class LockManagerCore implements LockManager {
                     }
                     if (result != null) {
                         if (result.isAcquired()) {
+                            if (listeners != null) {
+                                listeners.acquired(handle, ticker.nanoTime() - started);
+                            }
                             return Optional.of(handle);
                         }
                         long holderLease = result.holderLeaseRemainingNanos();
@@ -277,8 +299,12 @@ public final class LockManagerCore implements LockManager {
                         }
                     }
                 }
-                long remaining = deadline - ticker.nanoTime();
+                long now = ticker.nanoTime();
+                long remaining = deadline - now;
                 if (remaining <= 0) {
+                    if (listeners != null) {
+                        listeners.timedOut(key, now - started);
+                    }
                     return Optional.empty();
                 }
                 waiter.await(Math.min(remaining, recheck));
@@ -320,6 +346,9 @@ public final class LockManagerCore implements LockManager {
             log.warn("closing the {} backend failed", backend.name(), e);
         }
         log.debug("closed {} lock manager", backend.name());
+        if (listeners != null) {
+            listeners.closed();
+        }
     }
 
     @Override
@@ -340,11 +369,19 @@ public final class LockManagerCore implements LockManager {
         return systemTicker || System.nanoTime() - handle.leaseDeadlineSystem() < 0;
     }
 
+    /** Tells the listeners that a held handle was closed; called after its remote release, whatever it answered. */
+    void reportRelease(CoreLockHandle handle) {
+        if (listeners != null) {
+            listeners.released(handle, ticker.nanoTime() - handle.acquiredAt());
+        }
+    }
+
     void releaseRemote(CoreLockHandle handle) {
         if (releasesAbandoned) {
             log.debug("not releasing lock '{}' on a closing manager whose backend is unreachable", handle.key);
             return;
         }
+        long sentAt = listeners == null ? 0 : ticker.nanoTime();
         try {
             if (backend.release(handle.backendKey, handle.owner)) {
                 log.debug("released lock '{}' (token {})", handle.key, handle.fencingToken());
@@ -358,6 +395,9 @@ public final class LockManagerCore implements LockManager {
             // Not rethrown: the guarded work has run, and failing it here would invite a retry that runs it twice.
             log.warn("could not release lock '{}' (token {}) on {}; it frees when its lease ends", handle.key,
                     handle.fencingToken(), backend.name(), e);
+            if (listeners != null) {
+                listeners.backendError(handle.key, LockListener.Operation.RELEASE, e, ticker.nanoTime() - sentAt);
+            }
             if (closed.get()) {
                 // One timeout per handle would make closing a manager with many locks take minutes in an outage;
                 // the rest free with their leases too.
@@ -396,6 +436,9 @@ public final class LockManagerCore implements LockManager {
     void reportLoss(CoreLockHandle handle, LockLoss loss) {
         log.warn("lost lock '{}' (token {}) on {}: {}", loss.key(), loss.fencingToken(), backend.name(),
                 loss.reason(), loss.cause());
+        if (listeners != null) {
+            listeners.lost(handle, loss, ticker.nanoTime() - handle.acquiredAt());
+        }
         if (loss.reason() == LockLoss.Reason.BACKEND_UNREACHABLE) {
             // The store may still hold it (a renewal it ran late, a server that was only paused): give it back as
             // soon as the store answers, rather than leaving it to its lease.
@@ -452,6 +495,9 @@ public final class LockManagerCore implements LockManager {
             } catch (Throwable e) {
                 // The store may have granted the lock although its answer never came: give it back later.
                 compensate(handle.key, handle.backendKey, handle.owner);
+                if (listeners != null && !(e instanceof VirtualMachineError)) {
+                    listeners.backendError(handle.key, LockListener.Operation.ACQUIRE, e, ticker.nanoTime() - sentAt);
+                }
                 if (e instanceof VirtualMachineError fatal) {
                     throw fatal;
                 }
@@ -459,6 +505,10 @@ public final class LockManagerCore implements LockManager {
             }
             if (result == null) {
                 compensate(handle.key, handle.backendKey, handle.owner);
+                if (listeners != null) {
+                    listeners.backendError(handle.key, LockListener.Operation.ACQUIRE,
+                            new IllegalStateException("the backend answered null"), ticker.nanoTime() - sentAt);
+                }
                 throw failure(new IllegalStateException("the backend answered null"), "could not acquire",
                         handle.key);
             }
@@ -585,6 +635,9 @@ public final class LockManagerCore implements LockManager {
                 switch (status) {
                     case RENEWED -> {
                         handle.renewed(sentAt, sentAtSystem, leaseNanos);
+                        if (listeners != null && handle.isActive()) {
+                            listeners.renewed(handle);
+                        }
                         if (handle.isLost()) {
                             // Confirmed after its lease had already run out here: the store holds a lock nobody
                             // uses any more.
@@ -598,6 +651,9 @@ public final class LockManagerCore implements LockManager {
                                 : new LockBackendException(backend.name() + " answered null for a renewal");
                         handle.renewalFailure = cause;
                         log.debug("renewal of lock '{}' failed; retrying within the lease", handle.key, cause);
+                        if (listeners != null && handle.isActive()) {
+                            listeners.renewalFailed(handle, cause);
+                        }
                     }
                 }
             } finally {
@@ -745,11 +801,15 @@ public final class LockManagerCore implements LockManager {
 
     private LockBackend.Subscription subscribe(String key, String backendKey, Waiter waiter, long callDeadline) {
         LockBackend.Subscription subscription;
+        long sentAt = listeners == null ? 0 : ticker.nanoTime();
         try {
             subscription = backend.subscribe(backendKey, waiter, callDeadline);
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) {
+            if (listeners != null) {
+                listeners.backendError(key, LockListener.Operation.WAIT, e, ticker.nanoTime() - sentAt);
+            }
             throw failure(e, "could not wait for", key);
         }
         if (subscription == null) {

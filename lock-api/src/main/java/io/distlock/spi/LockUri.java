@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -254,6 +255,18 @@ public final class LockUri {
     /** The settings from the defaults and the common parameters. */
     public LockSettings settings() {
         return settings;
+    }
+
+    /**
+     * This URI with other settings, e.g. the URI's settings with listeners added; the parameters stay as parsed.
+     *
+     * @param settings the settings a provider gets through {@link #settings()}
+     * @return the copy
+     * @throws NullPointerException if {@code settings} is null
+     */
+    public LockUri withSettings(LockSettings settings) {
+        Objects.requireNonNull(settings, "settings must not be null");
+        return new LockUri(uri, scheme, userInfo, hosts, path, parameters, settings);
     }
 
     /** The URI with the password redacted. */

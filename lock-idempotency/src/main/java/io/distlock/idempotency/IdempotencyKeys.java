@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs an operation at most once per idempotency key and replays its result to duplicates, across replicas:
@@ -50,8 +51,11 @@ public final class IdempotencyKeys {
     private final boolean recordFailures;
     private final int maxResultBytes;
     private final Duration claimTtl;
+    private final IdempotencyListener listener;
+    private final AtomicBoolean listenerFailed = new AtomicBoolean();
 
     private IdempotencyKeys(Builder builder) {
+        this.listener = builder.listener;
         this.locks = builder.locks;
         this.store = builder.store;
         this.recordFailures = builder.recordFailures;
@@ -89,6 +93,47 @@ public final class IdempotencyKeys {
         Records.checkTtl(ttl);
         Objects.requireNonNull(codec, "codec must not be null");
         Objects.requireNonNull(operation, "operation must not be null");
+        IdempotencyListener listener = this.listener;
+        if (listener == null) {
+            return executeChecked(key, fingerprint, ttl, codec, operation);
+        }
+        long started = System.nanoTime();
+        boolean[] ran = new boolean[1];
+        IdempotencyListener.Outcome outcome = IdempotencyListener.Outcome.FAILED;
+        try {
+            T result = executeChecked(key, fingerprint, ttl, codec, lock -> {
+                ran[0] = true;
+                return operation.run(lock);
+            });
+            outcome = ran[0] ? IdempotencyListener.Outcome.EXECUTED : IdempotencyListener.Outcome.REPLAYED;
+            return result;
+        } catch (RequestInProgressException e) {
+            // Thrown by the operation itself (a nested call), it is the operation's failure.
+            outcome = ran[0] ? IdempotencyListener.Outcome.FAILED : IdempotencyListener.Outcome.IN_PROGRESS;
+            throw e;
+        } catch (KeyReusedException e) {
+            outcome = ran[0] ? IdempotencyListener.Outcome.FAILED : IdempotencyListener.Outcome.KEY_REUSED;
+            throw e;
+        } finally {
+            notifyListener(listener, outcome, System.nanoTime() - started);
+        }
+    }
+
+    private void notifyListener(IdempotencyListener listener, IdempotencyListener.Outcome outcome, long nanos) {
+        try {
+            listener.finished(outcome, nanos);
+        } catch (RuntimeException e) {
+            if (listenerFailed.compareAndSet(false, true)) {
+                log.warn("idempotency listener {} failed; further failures are logged at debug", listener, e);
+            } else {
+                log.debug("idempotency listener {} failed", listener, e);
+            }
+        }
+    }
+
+    /** {@link #execute} after its arguments were checked. */
+    private <T> T executeChecked(String key, String fingerprint, Duration ttl, ResultCodec<T> codec,
+                                 IdempotentOperation<T> operation) {
         byte[] fingerprintHash = Records.hash(fingerprint);
         String recordKey = RECORD_PREFIX + key;
 
@@ -234,8 +279,21 @@ public final class IdempotencyKeys {
         private boolean recordFailures;
         private int maxResultBytes = 512 * 1024;
         private Duration claimTtl = Duration.ofHours(1);
+        private IdempotencyListener listener;
 
         private Builder() {
+        }
+
+        /**
+         * Told the outcome and duration of every {@link IdempotencyKeys#execute} call, e.g. for metrics. Default none.
+         *
+         * @param listener the listener
+         * @return this builder
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder listener(IdempotencyListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener must not be null");
+            return this;
         }
 
         /** The lock manager that makes runs exclusive; required. The caller keeps closing it. */

@@ -129,7 +129,8 @@ final class BackendSelector {
 
         @Override
         public LockManager locks(LockSettings settings) {
-            return LockManagers.create(uri);
+            // The URI carries the other settings as parameters; listeners cannot be written in a URI.
+            return LockManagers.create(uri, parsed -> parsed.withListeners(settings.listeners()));
         }
 
         @Override

@@ -1,8 +1,10 @@
 package io.distlock.spring;
 
+import io.distlock.LockListener;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.idempotency.IdempotencyKeys;
+import io.distlock.idempotency.IdempotencyListener;
 import io.distlock.idempotency.OneTimeTokens;
 import io.distlock.idempotency.spi.RecordStore;
 import org.slf4j.Logger;
@@ -48,10 +50,13 @@ public class DistlockAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    LockManager distlockLockManager(BackendSelector selector, ObjectProvider<LockManagerDecorator> decorators) {
+    LockManager distlockLockManager(BackendSelector selector, ObjectProvider<LockManagerDecorator> decorators,
+                                    ObjectProvider<LockListener> listeners) {
         BackendCandidate.Backend backend = selector.select();
-        LockManager manager = backend.locks(selector.settings());
-        log.info("distlock locks on {} with {}", backend.description(), selector.settings());
+        // Listener beans (e.g. lock-micrometer's instrumentation) get every event of the manager.
+        LockSettings settings = selector.settings().withListeners(listeners.orderedStream().toList());
+        LockManager manager = backend.locks(settings);
+        log.info("distlock locks on {} with {}", backend.description(), settings);
         for (LockManagerDecorator decorator : decorators.orderedStream().toList()) {
             manager = decorator.decorate(manager);
         }
@@ -68,8 +73,11 @@ public class DistlockAutoConfiguration {
     @Bean
     @Lazy
     @ConditionalOnMissingBean
-    IdempotencyKeys distlockIdempotencyKeys(LockManager locks, RecordStore records) {
-        return IdempotencyKeys.builder().locks(locks).store(records).build();
+    IdempotencyKeys distlockIdempotencyKeys(LockManager locks, RecordStore records,
+                                            ObjectProvider<IdempotencyListener> listener) {
+        IdempotencyKeys.Builder builder = IdempotencyKeys.builder().locks(locks).store(records);
+        listener.ifUnique(builder::listener);
+        return builder.build();
     }
 
     @Bean

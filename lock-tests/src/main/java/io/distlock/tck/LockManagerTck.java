@@ -93,6 +93,14 @@ public abstract class LockManagerTck {
     }
 
     @Nested
+    class Events extends EventsTck {
+        @Override
+        protected TckBackend backend() {
+            return LockManagerTck.this.backend();
+        }
+    }
+
+    @Nested
     class ManagerLifecycle extends ManagerLifecycleTck {
         @Override
         protected TckBackend backend() {
