@@ -8,10 +8,21 @@ package io.distlock;
 public class LockBackendException extends LockException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed, naming the key and the backend
+     */
     public LockBackendException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with the backend's failure.
+     *
+     * @param message what failed, naming the key and the backend
+     * @param cause the backend client's exception
+     */
     public LockBackendException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -7,10 +7,21 @@ package io.distlock;
 public class LockException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong, naming the key
+     */
     public LockException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with its cause.
+     *
+     * @param message what went wrong, naming the key
+     * @param cause the underlying failure
+     */
     public LockException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -24,12 +24,14 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LockHandle extends AutoCloseable {
 
-    /** The key this handle locks, exactly as passed to the manager (without any prefix). */
+    /** {@return the key this handle locks, exactly as passed to the manager (without any prefix)} */
     String key();
 
     /**
      * A number that strictly increases with every acquisition of this key across all managers sharing the backend
      * (clause 7): a resource that remembers the largest token it has seen can reject a stale holder.
+     *
+     * @return the fencing token of this acquisition, positive and fixed for the life of the handle
      */
     long fencingToken();
 
@@ -37,6 +39,8 @@ public interface LockHandle extends AutoCloseable {
      * Whether this handle still holds the lock as far as this process can know: false after {@link #close()}, after
      * the lock was lost, and as soon as the lease has run out without a confirmed renewal, even if the background
      * renewal has not noticed yet. True is therefore a strong hint, never a proof: only fencing protects a resource.
+     *
+     * @return true while the lock is believed held; false once closed, lost or past its lease
      */
     boolean isHeld();
 
@@ -45,6 +49,8 @@ public interface LockHandle extends AutoCloseable {
      * says another owner has it or it is gone, the session ended, or the backend could not be reached for a whole lease
      * (clause 6). Never completes when the handle is closed normally or by closing the manager. Dependent actions run on
      * the renewal thread or the thread that detected the loss, so keep them short or pass an executor.
+     *
+     * @return a stage that completes with the {@link LockLoss} if the lock is lost; never completes otherwise
      */
     CompletionStage<LockLoss> lost();
 

@@ -24,6 +24,15 @@ public record LockLoss(String key, long fencingToken, Reason reason, Throwable c
         SESSION_LOST
     }
 
+    /**
+     * Checks the components.
+     *
+     * @param key the user key of the lost lock
+     * @param fencingToken the fencing token of the handle that lost it
+     * @param reason what the manager observed
+     * @param cause the backend failure behind the loss, or null
+     * @throws NullPointerException if {@code key} or {@code reason} is null
+     */
     public LockLoss {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(reason, "reason");

@@ -58,6 +58,8 @@ public interface LockManager extends AutoCloseable {
     /**
      * Takes the lock on {@code key} like {@link #tryLock(String, Duration)}, but throws instead of returning empty.
      *
+     * @param key the lock key; see {@link #tryLock(String)} for what is valid
+     * @param wait the longest time to wait for the key; zero for a single attempt
      * @return the handle of the acquired lock, never null
      * @throws LockNotAcquiredException if the key was still held when the wait ran out; it carries key and wait
      * @throws InterruptedException if the calling thread is interrupted while waiting; nothing is held then

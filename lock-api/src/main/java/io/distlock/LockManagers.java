@@ -42,6 +42,8 @@ public final class LockManagers {
     /**
      * Creates a manager for the backend that {@code uri}'s scheme names.
      *
+     * @param uri the backend's URI, e.g. {@code redis://host:6379?lease=10s}
+     * @return a new manager that owns the client it created; the caller closes it
      * @throws NullPointerException if {@code uri} is null
      * @throws IllegalArgumentException if the scheme is missing or unknown, the backend's module is not on the class
      *     path (the message names the module to add), or a parameter is invalid or unknown

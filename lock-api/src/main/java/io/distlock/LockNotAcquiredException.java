@@ -6,21 +6,29 @@ import java.time.Duration;
 public class LockNotAcquiredException extends LockException {
     private static final long serialVersionUID = 1L;
 
+    /** The key that could not be locked. */
     private final String key;
+    /** How long the caller waited. */
     private final Duration wait;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the key that was still held
+     * @param wait how long the caller waited for it
+     */
     public LockNotAcquiredException(String key, Duration wait) {
         super("lock '" + key + "' is held by another owner; gave up after waiting " + wait);
         this.key = key;
         this.wait = wait;
     }
 
-    /** The key that could not be locked. */
+    /** {@return the key that could not be locked} */
     public String key() {
         return key;
     }
 
-    /** How long the caller waited. */
+    /** {@return how long the caller waited} */
     public Duration waited() {
         return wait;
     }

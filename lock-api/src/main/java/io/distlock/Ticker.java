@@ -8,10 +8,14 @@ package io.distlock;
 @FunctionalInterface
 public interface Ticker {
 
-    /** Nanoseconds from an arbitrary origin, like {@link System#nanoTime()}. */
+    /**
+     * Nanoseconds from an arbitrary origin, like {@link System#nanoTime()}.
+     *
+     * @return the current time in nanoseconds; only differences between two readings are meaningful
+     */
     long nanoTime();
 
-    /** The system's monotonic clock. */
+    /** {@return the system's monotonic clock} */
     static Ticker system() {
         return System::nanoTime;
     }

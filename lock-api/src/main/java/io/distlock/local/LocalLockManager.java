@@ -27,6 +27,11 @@ public final class LocalLockManager {
     private LocalLockManager() {
     }
 
+    /**
+     * Starts a builder with the table {@code default}, the default settings and no faults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -40,7 +45,12 @@ public final class LocalLockManager {
         private Builder() {
         }
 
-        /** The shared table's name; managers with the same name exclude each other. Default {@code default}. */
+        /**
+         * The shared table's name; managers with the same name exclude each other. Default {@code default}.
+         *
+         * @param name the table's name
+         * @return this builder
+         */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name must not be null");
             if (name.isBlank()) {
@@ -50,13 +60,23 @@ public final class LocalLockManager {
             return this;
         }
 
-        /** Lease, renewal, timeout, key prefix and ticker; default {@link LockSettings#defaults()}. */
+        /**
+         * Lease, renewal, timeout, key prefix and ticker; default {@link LockSettings#defaults()}.
+         *
+         * @param settings the settings
+         * @return this builder
+         */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
             return this;
         }
 
-        /** Simulated outages and data loss for tests of code that uses the manager; none by default. */
+        /**
+         * Simulated outages and data loss for tests of code that uses the manager; none by default.
+         *
+         * @param faults the fault injector to attach
+         * @return this builder
+         */
         public Builder faults(LocalFaults faults) {
             this.faults = Objects.requireNonNull(faults, "faults must not be null");
             return this;
@@ -65,6 +85,7 @@ public final class LocalLockManager {
         /**
          * A new manager on the table of this name.
          *
+         * @return a new manager; the caller closes it
          * @throws IllegalArgumentException if the faults already serve the managers of another table
          */
         public LockManager build() {

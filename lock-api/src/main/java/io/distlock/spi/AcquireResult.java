@@ -21,7 +21,13 @@ public final class AcquireResult {
         this.holderLeaseRemainingNanos = holderLeaseRemainingNanos;
     }
 
-    /** Acquired, with the lock's fencing token (positive). */
+    /**
+     * Acquired, with the lock's fencing token (positive).
+     *
+     * @param fencingToken the token the store computed for this acquisition
+     * @return the result
+     * @throws IllegalArgumentException if the token is not positive
+     */
     public static AcquireResult acquired(long fencingToken) {
         if (fencingToken <= 0) {
             throw new IllegalArgumentException("fencing tokens are positive, got " + fencingToken);
@@ -29,26 +35,40 @@ public final class AcquireResult {
         return new AcquireResult(true, fencingToken, -1);
     }
 
-    /** Held by another owner whose remaining lease is unknown (e.g. a session-bound lock). */
+    /**
+     * Held by another owner whose remaining lease is unknown (e.g. a session-bound lock).
+     *
+     * @return the result
+     */
     public static AcquireResult held() {
         return HELD;
     }
 
-    /** Held by another owner whose lease ends in {@code remaining} unless renewed. */
+    /**
+     * Held by another owner whose lease ends in {@code remaining} unless renewed.
+     *
+     * @param remaining the holder's remaining lease, as the store reported it
+     * @return the result
+     */
     public static AcquireResult heldFor(Duration remaining) {
         return new AcquireResult(false, 0, Math.max(0, remaining.toNanos()));
     }
 
+    /**
+     * Whether the attempt took the lock.
+     *
+     * @return true if acquired, false if another owner holds the key
+     */
     public boolean isAcquired() {
         return acquired;
     }
 
-    /** The fencing token; only meaningful when {@link #isAcquired()}. */
+    /** {@return the fencing token; only meaningful when {@link #isAcquired()}} */
     public long fencingToken() {
         return fencingToken;
     }
 
-    /** The holder's remaining lease in nanoseconds, or -1 if unknown or acquired. */
+    /** {@return the holder's remaining lease in nanoseconds, or -1 if unknown or acquired} */
     public long holderLeaseRemainingNanos() {
         return holderLeaseRemainingNanos;
     }

@@ -27,6 +27,8 @@ public final class KeyRules {
      * UTF-8 form and would make two keys encode the same) and at most {@code maxBytes} UTF-8 bytes.
      *
      * @param what how the message names the key, e.g. {@code idempotency key}
+     * @param key the key to check
+     * @param maxBytes the largest accepted length in UTF-8 bytes
      * @throws NullPointerException if {@code key} is null
      * @throws IllegalArgumentException naming {@code what} and the problem otherwise
      */

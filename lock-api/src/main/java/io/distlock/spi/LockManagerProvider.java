@@ -11,12 +11,14 @@ import java.util.Set;
  */
 public interface LockManagerProvider {
 
-    /** The URI schemes this provider handles, lower case, e.g. {@code redis} and {@code rediss}. */
+    /** {@return the URI schemes this provider handles, lower case, e.g. {@code redis} and {@code rediss}} */
     Set<String> schemes();
 
     /**
      * The backend-specific query parameters this provider reads. Any other parameter except the common ones
      * ({@link LockUri#COMMON_PARAMETERS}) is rejected before {@link #create} is called.
+     *
+     * @return the backend's own parameter names, lower case; empty by default
      */
     default Set<String> parameters() {
         return Set.of();
@@ -25,6 +27,8 @@ public interface LockManagerProvider {
     /**
      * Creates a manager that owns the client it builds from {@code uri}.
      *
+     * @param uri the parsed URI, common parameters already checked
+     * @return a new manager that owns its client
      * @throws IllegalArgumentException if the URI is invalid for this backend, naming the part
      * @throws io.distlock.LockBackendException if the client could not be created
      */

@@ -51,6 +51,8 @@ public final class LockUri {
     /**
      * Parses {@code uri}.
      *
+     * @param uri the URI to parse
+     * @return the parsed URI
      * @throws IllegalArgumentException naming the parameter or part that is invalid
      */
     public static LockUri parse(URI uri) {
@@ -113,7 +115,12 @@ public final class LockUri {
                 settings);
     }
 
-    /** The URI with any password replaced by {@code ***}, for messages and logs. */
+    /**
+     * The URI with any password replaced by {@code ***}, for messages and logs.
+     *
+     * @param uri the URI to redact
+     * @return the URI as text, without its password
+     */
     public static String redact(URI uri) {
         String raw = uri.toString();
         String userInfo = uri.getRawUserInfo();
@@ -135,6 +142,9 @@ public final class LockUri {
     /**
      * Parses a duration such as {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h} or ISO-8601 {@code PT30S}.
      *
+     * @param name the parameter's name, for the message
+     * @param text the text to parse
+     * @return the duration
      * @throws IllegalArgumentException naming {@code name} if the text is not a non-negative duration
      */
     public static Duration parseDuration(String name, String text) {
@@ -184,6 +194,7 @@ public final class LockUri {
     /**
      * Throws if a query parameter is neither common nor in {@code backendParameters}.
      *
+     * @param backendParameters the backend's own parameters
      * @throws IllegalArgumentException listing the unknown parameters and the accepted ones
      */
     public void rejectUnknownParameters(Set<String> backendParameters) {
@@ -198,22 +209,22 @@ public final class LockUri {
         }
     }
 
-    /** The original URI; it may hold a password, so log {@link #toString()} instead. */
+    /** {@return the original URI; it may hold a password, so log {@link #toString()} instead} */
     public URI uri() {
         return uri;
     }
 
-    /** The scheme in lower case. */
+    /** {@return the scheme in lower case} */
     public String scheme() {
         return scheme;
     }
 
-    /** The decoded user info ({@code user:password} or {@code password} or {@code user}), if any. */
+    /** {@return the decoded user info ({@code user:password} or {@code password} or {@code user}), if any} */
     public Optional<String> userInfo() {
         return Optional.ofNullable(userInfo);
     }
 
-    /** The user part of the user info (before ':'), if there is one and it is not empty. */
+    /** {@return the user part of the user info (before ':'), if there is one and it is not empty} */
     public Optional<String> user() {
         if (userInfo == null) {
             return Optional.empty();
@@ -223,7 +234,7 @@ public final class LockUri {
         return user.isEmpty() ? Optional.empty() : Optional.of(user);
     }
 
-    /** The password part of the user info (after ':'), if any. */
+    /** {@return the password part of the user info (after ':'), if any} */
     public Optional<String> password() {
         if (userInfo == null) {
             return Optional.empty();
@@ -232,27 +243,35 @@ public final class LockUri {
         return colon < 0 ? Optional.empty() : Optional.of(userInfo.substring(colon + 1));
     }
 
-    /** The {@code host:port} entries of the authority, in order; empty for URIs such as {@code local://name}. */
+    /**
+     * {@return the {@code host:port} entries of the authority, in order; empty for URIs such as {@code local://name}}
+     *
+     */
     public List<String> hosts() {
         return hosts;
     }
 
-    /** The decoded path, e.g. {@code /0} or {@code /namespace}; empty if none. */
+    /** {@return the decoded path, e.g. {@code /0} or {@code /namespace}; empty if none} */
     public String path() {
         return path;
     }
 
-    /** A query parameter, decoded. */
+    /**
+     * A query parameter, decoded.
+     *
+     * @param name the parameter's name
+     * @return the decoded value, if the parameter is present
+     */
     public Optional<String> parameter(String name) {
         return Optional.ofNullable(parameters.get(name));
     }
 
-    /** All query parameters, decoded, in order. */
+    /** {@return all query parameters, decoded, in order} */
     public Map<String, String> parameters() {
         return parameters;
     }
 
-    /** The settings from the defaults and the common parameters. */
+    /** {@return the settings from the defaults and the common parameters} */
     public LockSettings settings() {
         return settings;
     }

@@ -326,7 +326,7 @@ public final class BenchmarkReport {
         if (lines.isEmpty()) {
             return;
         }
-        md.append("\n## Targets (issue 6)\n\n| target | measured (distlock / raw) | |\n|---|---:|---|\n");
+        md.append("\n## Targets\n\n| target | measured (distlock / raw) | |\n|---|---:|---|\n");
         lines.forEach(line -> md.append(line).append('\n'));
     }
 

@@ -44,6 +44,7 @@ public final class Demo {
                                      replica (nothing to install). Also:
                                        redis://127.0.0.1:6379        a running Redis
                                        zookeeper://127.0.0.1:2181    a running ZooKeeper
+                                       zookeeper://embedded          a ZooKeeper server started in this JVM
                                        hazelcast://127.0.0.1:5701    an existing Hazelcast cluster (as a client)
                                        local://demo                  in-process, no network
                                      query parameters such as ?lease=10s&timeout=2s are passed to the backend
@@ -59,6 +60,7 @@ public final class Demo {
               ./demo --replicas 5 --requests 10000 --duplicate-rate 0.5
               ./demo --backend redis://127.0.0.1:6379
               ./demo --backend zookeeper://127.0.0.1:2181 --requests 500
+              ./demo --backend zookeeper://embedded
 
             exit status: 0 no double application with distlock; 1 double applications or failed requests;
                          2 bad options; 3 backend unreachable
@@ -159,13 +161,20 @@ public final class Demo {
         }
     }
 
-    /** The deployment the options ask for: embedded Hazelcast members by default, else the backend's URI. */
+    /**
+     * The deployment the options ask for: embedded Hazelcast members by default, an embedded ZooKeeper server for
+     * {@code zookeeper://embedded}, else the backend's URI.
+     */
     static Deployment open(DemoOptions options, Progress progress) {
         URI backend = options.backend();
         if (backend == null) {
             progress.status("starting " + options.replicas() + " embedded Hazelcast "
                     + (options.replicas() == 1 ? "member" : "members") + " on 127.0.0.1...");
             return EmbeddedHazelcast.start(options.replicas());
+        }
+        if (EmbeddedZooKeeper.isRequested(backend)) {
+            progress.status("starting an embedded ZooKeeper server on 127.0.0.1...");
+            return EmbeddedZooKeeper.start(backend, options.replicas());
         }
         progress.status("connecting " + options.replicas() + " replicas to " + LockUri.redact(backend) + "...");
         return UriDeployment.open(backend, options.replicas());

@@ -94,6 +94,15 @@ class BargainDemoTest {
     }
 
     @Test
+    void zookeeper_embedded_starts_a_server_in_the_jvm_and_runs_the_demo_on_it() {
+        Captured run = Captured.run("--backend", "zookeeper://embedded/demo-test?timeout=5s", "--requests", "60",
+                "--replicas=2", "--seed", "11");
+
+        assertThat(run.status).as("stderr: %s", run.err).isEqualTo(Demo.EXIT_OK);
+        assertThat(run.out).contains("embedded ZooKeeper server in this JVM on 127.0.0.1:", "OK: with distlock");
+    }
+
+    @Test
     void a_backend_outage_fails_the_run_with_distlock_instead_of_passing_for_a_clean_one() throws Exception {
         LocalFaults faults = new LocalFaults();
         DemoOptions options = DemoOptions.defaults().withRequests(200).withReplicas(2).withThreads(2).withSeed(SEED);

@@ -47,6 +47,11 @@ public final class HazelcastLockManager {
     private HazelcastLockManager() {
     }
 
+    /**
+     * Starts a builder; an instance or addresses are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -67,6 +72,9 @@ public final class HazelcastLockManager {
         /**
          * Uses the caller's member or client; the caller shuts it down (after closing the manager). Excludes the
          * client settings ({@link #addresses}, {@link #clusterName}, {@link #credentials}).
+         *
+         * @param instance the caller's member or client
+         * @return this builder
          */
         public Builder instance(HazelcastInstance instance) {
             connection.instance(instance);
@@ -76,13 +84,21 @@ public final class HazelcastLockManager {
         /**
          * The {@code host:port} addresses of some members, for a client the manager creates and shuts down on close.
          * Adds to earlier addresses.
+         *
+         * @param addresses {@code host:port} of members
+         * @return this builder
          */
         public Builder addresses(String... addresses) {
             connection.addresses(addresses);
             return this;
         }
 
-        /** The cluster name the created client joins; default {@code dev}, as Hazelcast's. */
+        /**
+         * The cluster name the created client joins; default {@code dev}, as Hazelcast's.
+         *
+         * @param clusterName the cluster's name
+         * @return this builder
+         */
         public Builder clusterName(String clusterName) {
             connection.clusterName(clusterName);
             return this;
@@ -91,13 +107,22 @@ public final class HazelcastLockManager {
         /**
          * User name and password for the created client. Only for clusters with security enabled (Enterprise): a
          * community member rejects a client that sends credentials.
+         *
+         * @param username the user name
+         * @param password the password; never logged
+         * @return this builder
          */
         public Builder credentials(String username, String password) {
             connection.credentials(username, password);
             return this;
         }
 
-        /** How long {@link #build()} waits for the created client's first connection; default 10 seconds. */
+        /**
+         * How long {@link #build()} waits for the created client's first connection; default 10 seconds.
+         *
+         * @param connectTimeout the longest wait for the first connection
+         * @return this builder
+         */
         public Builder connectTimeout(Duration connectTimeout) {
             connection.connectTimeout(connectTimeout);
             return this;
@@ -106,6 +131,9 @@ public final class HazelcastLockManager {
         /**
          * The IMap the locks live in; default {@value #DEFAULT_MAP_NAME}. Managers that must exclude each other use
          * the same map. Configure it with a backup and without eviction (see the README).
+         *
+         * @param mapName the map's name
+         * @return this builder
          */
         public Builder mapName(String mapName) {
             Objects.requireNonNull(mapName, "mapName must not be null");
@@ -120,6 +148,9 @@ public final class HazelcastLockManager {
          * How long a released or lapsed lock keeps its fencing token in the map (a tombstone of a few dozen bytes
          * per key). Tokens increase across the loss of an entry as long as the cluster clock does not step back by
          * more than this. Default 1 minute.
+         *
+         * @param tokenRetention how long tokens outlive their lock
+         * @return this builder
          */
         public Builder tokenRetention(Duration tokenRetention) {
             Objects.requireNonNull(tokenRetention, "tokenRetention must not be null");
@@ -130,7 +161,12 @@ public final class HazelcastLockManager {
             return this;
         }
 
-        /** Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}. */
+        /**
+         * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}.
+         *
+         * @param settings the settings
+         * @return this builder
+         */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
             return this;
@@ -139,6 +175,7 @@ public final class HazelcastLockManager {
         /**
          * Builds the manager.
          *
+         * @return the manager; it shuts down its own client, not a caller's instance
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */

@@ -52,6 +52,11 @@ public final class HazelcastRecordStore {
     private HazelcastRecordStore() {
     }
 
+    /**
+     * Starts a builder; an instance or addresses are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -71,37 +76,68 @@ public final class HazelcastRecordStore {
         private Builder() {
         }
 
-        /** Uses the caller's member or client, which the caller shuts down after the store. */
+        /**
+         * Uses the caller's member or client, which the caller shuts down after the store.
+         *
+         * @param instance the caller's member or client
+         * @return this builder
+         */
         public Builder instance(HazelcastInstance instance) {
             connection.instance(instance);
             return this;
         }
 
-        /** The {@code host:port} addresses of some members, for a client the store creates. Adds to earlier ones. */
+        /**
+         * The {@code host:port} addresses of some members, for a client the store creates. Adds to earlier ones.
+         *
+         * @param addresses {@code host:port} of members
+         * @return this builder
+         */
         public Builder addresses(String... addresses) {
             connection.addresses(addresses);
             return this;
         }
 
-        /** The cluster name the created client joins; default {@code dev}, as Hazelcast's. */
+        /**
+         * The cluster name the created client joins; default {@code dev}, as Hazelcast's.
+         *
+         * @param clusterName the cluster's name
+         * @return this builder
+         */
         public Builder clusterName(String clusterName) {
             connection.clusterName(clusterName);
             return this;
         }
 
-        /** User name and password for the created client; only for clusters with security enabled (Enterprise). */
+        /**
+         * User name and password for the created client; only for clusters with security enabled (Enterprise).
+         *
+         * @param username the user name
+         * @param password the password; never logged
+         * @return this builder
+         */
         public Builder credentials(String username, String password) {
             connection.credentials(username, password);
             return this;
         }
 
-        /** How long {@link #build()} waits for the created client's first connection; default 10 seconds. */
+        /**
+         * How long {@link #build()} waits for the created client's first connection; default 10 seconds.
+         *
+         * @param connectTimeout the longest wait for the first connection
+         * @return this builder
+         */
         public Builder connectTimeout(Duration connectTimeout) {
             connection.connectTimeout(connectTimeout);
             return this;
         }
 
-        /** The longest one call may take before {@link LockBackendException}; default 3 s, as for locks. */
+        /**
+         * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks.
+         *
+         * @param operationTimeout the timeout of one call, positive
+         * @return this builder
+         */
         public Builder operationTimeout(Duration operationTimeout) {
             Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
             if (operationTimeout.isNegative() || operationTimeout.isZero()) {
@@ -115,6 +151,9 @@ public final class HazelcastRecordStore {
          * The IMap the records live in; default {@value #DEFAULT_MAP_NAME}. Stores that must see each other's records
          * use the same map; applications sharing a cluster use different maps. Configure it with a backup and without
          * eviction (see the README).
+         *
+         * @param mapName the map's name
+         * @return this builder
          */
         public Builder mapName(String mapName) {
             Objects.requireNonNull(mapName, "mapName must not be null");
@@ -129,6 +168,8 @@ public final class HazelcastRecordStore {
          * The largest value the store accepts (default {@link #DEFAULT_MAX_VALUE_BYTES}); larger ones are refused
          * with {@link IllegalArgumentException} before anything is sent.
          *
+         * @param maxValueBytes the largest value in bytes
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 and {@link #MAX_VALUE_BYTES_LIMIT}
          */
         public Builder maxValueBytes(int maxValueBytes) {
@@ -143,6 +184,7 @@ public final class HazelcastRecordStore {
         /**
          * Builds the store; when it creates its client, it connects now.
          *
+         * @return the store; it shuts down its own client, not a caller's instance
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */

@@ -6,14 +6,22 @@ import io.distlock.LockException;
 public class IdempotencyException extends LockException {
     private static final long serialVersionUID = 1L;
 
+    /** The idempotency key of the request. */
     private final String key;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key of the request
+     * @param message what happened, naming the key
+     * @param cause the underlying failure, or null
+     */
     public IdempotencyException(String key, String message, Throwable cause) {
         super(message, cause);
         this.key = key;
     }
 
-    /** The idempotency key of the request. */
+    /** {@return the idempotency key of the request} */
     public String key() {
         return key;
     }

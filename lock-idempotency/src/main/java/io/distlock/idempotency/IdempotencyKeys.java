@@ -63,6 +63,11 @@ public final class IdempotencyKeys {
         this.maxResultBytes = Math.min(builder.maxResultBytes, store.maxValueBytes() - Records.HEADER);
     }
 
+    /**
+     * Starts a builder; the lock manager and the store are required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -75,6 +80,7 @@ public final class IdempotencyKeys {
      * @param ttl how long the result is replayed
      * @param codec how the result is stored
      * @param operation the operation; it gets the lock handle for fencing
+     * @param <T> the operation's result type
      * @return the operation's result, from this run or replayed
      * @throws RequestInProgressException if a request with this key is running
      * @throws KeyReusedException if the key was used with another fingerprint
@@ -302,19 +308,34 @@ public final class IdempotencyKeys {
             return this;
         }
 
-        /** Where records live; required, typically of the same backend as the locks. The caller closes it. */
+        /**
+         * Where records live; required, typically of the same backend as the locks. The caller closes it.
+         *
+         * @param store the record store
+         * @return this builder
+         */
         public Builder store(RecordStore store) {
             this.store = Objects.requireNonNull(store, "store must not be null");
             return this;
         }
 
-        /** Whether a failed operation is recorded and replayed as a failure (default false: a retry runs again). */
+        /**
+         * Whether a failed operation is recorded and replayed as a failure (default false: a retry runs again).
+         *
+         * @param recordFailures whether failures are recorded
+         * @return this builder
+         */
         public Builder recordFailures(boolean recordFailures) {
             this.recordFailures = recordFailures;
             return this;
         }
 
-        /** The largest encoded result stored (default 512 KiB, and never more than the store accepts). */
+        /**
+         * The largest encoded result stored (default 512 KiB, and never more than the store accepts).
+         *
+         * @param maxResultBytes the limit in bytes, positive
+         * @return this builder
+         */
         public Builder maxResultBytes(int maxResultBytes) {
             if (maxResultBytes <= 0) {
                 throw new IllegalArgumentException("maxResultBytes must be positive, got " + maxResultBytes);

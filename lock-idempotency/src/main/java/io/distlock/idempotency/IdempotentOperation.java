@@ -10,5 +10,13 @@ import io.distlock.LockHandle;
  */
 @FunctionalInterface
 public interface IdempotentOperation<T> {
+    /**
+     * Runs the operation while its lock is held.
+     *
+     * @param lock the handle of the lock held for this run; pass its fencing token on
+     * @return the result, stored and replayed
+     * @throws Exception anything; unchecked exceptions reach the caller as they are, checked ones wrapped in {@link
+     *     OperationFailedException}
+     */
     T run(LockHandle lock) throws Exception;
 }

@@ -7,6 +7,11 @@ package io.distlock.idempotency;
 public class KeyReusedException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key that was reused
+     */
     public KeyReusedException(String key) {
         super(key, "idempotency key '" + key + "' was already used with a different request", null);
     }

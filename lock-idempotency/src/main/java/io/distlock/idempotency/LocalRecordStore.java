@@ -38,12 +38,23 @@ public final class LocalRecordStore implements RecordStore {
         this.ticker = ticker;
     }
 
-    /** The store called {@code name}, on the system ticker. Stores of one name share their records. */
+    /**
+     * The store called {@code name}, on the system ticker. Stores of one name share their records.
+     *
+     * @param name the store's name
+     * @return the store of that name
+     */
     public static LocalRecordStore named(String name) {
         return named(name, Ticker.system());
     }
 
-    /** The store called {@code name}, with expiry measured on {@code ticker}. */
+    /**
+     * The store called {@code name}, with expiry measured on {@code ticker}.
+     *
+     * @param name the store's name
+     * @param ticker the time base of expiry
+     * @return the store of that name
+     */
     public static LocalRecordStore named(String name, Ticker ticker) {
         Records.checkKey("store name", name, 256);
         return new LocalRecordStore(name, Objects.requireNonNull(ticker, "ticker must not be null"));

@@ -11,8 +11,16 @@ public class LockLostDuringOperationException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
 
     private final transient Object result;
+    /** The fencing token this run held. */
     private final long fencingToken;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key
+     * @param fencingToken the fencing token this run held
+     * @param result what this run returned
+     */
     public LockLostDuringOperationException(String key, long fencingToken, Object result) {
         super(key, "the lock of idempotency key '" + key + "' (token " + fencingToken
                 + ") was lost while the operation ran and a later run took the key over; this result was not stored",
@@ -21,12 +29,12 @@ public class LockLostDuringOperationException extends IdempotencyException {
         this.fencingToken = fencingToken;
     }
 
-    /** What this run of the operation returned. */
+    /** {@return what this run of the operation returned} */
     public Object result() {
         return result;
     }
 
-    /** The fencing token this run held. */
+    /** {@return the fencing token this run held} */
     public long fencingToken() {
         return fencingToken;
     }

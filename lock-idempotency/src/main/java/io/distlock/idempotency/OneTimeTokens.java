@@ -37,11 +37,21 @@ public final class OneTimeTokens {
         this.consumedRetention = consumedRetention;
     }
 
-    /** Tokens on {@code store} with the default retention of consumed tokens. */
+    /**
+     * Tokens on {@code store} with the default retention of consumed tokens.
+     *
+     * @param store the store the tokens live in; the caller closes it
+     * @return the tokens
+     */
     public static OneTimeTokens on(RecordStore store) {
         return builder().store(store).build();
     }
 
+    /**
+     * Starts a builder; the store is required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -49,6 +59,9 @@ public final class OneTimeTokens {
     /**
      * Issues a token for {@code scope}, valid for {@code ttl}.
      *
+     * @param scope what the token is for, e.g. {@code checkout:42}
+     * @param ttl how long the token can be consumed
+     * @return the token, to render into the form
      * @throws IllegalArgumentException if the scope is blank or longer than 256 UTF-8 bytes, or ttl is not positive
      * @throws io.distlock.LockBackendException if the store could not be reached in time
      * @throws IllegalStateException if the store is closed
@@ -69,6 +82,9 @@ public final class OneTimeTokens {
     /**
      * Consumes {@code token} of {@code scope}: exactly one of all calls with it gets {@link TokenOutcome#CONSUMED}.
      *
+     * @param scope the scope the token was issued for
+     * @param token the token the client sent back
+     * @return whether this call consumed it, or why not
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the scope is blank or too long
      * @throws io.distlock.LockBackendException if the store could not be reached in time (the token may or may not
@@ -115,19 +131,35 @@ public final class OneTimeTokens {
         private Builder() {
         }
 
-        /** Where tokens live; required. The caller closes it. */
+        /**
+         * Where tokens live; required. The caller closes it.
+         *
+         * @param store the record store
+         * @return this builder
+         */
         public Builder store(RecordStore store) {
             this.store = Objects.requireNonNull(store, "store must not be null");
             return this;
         }
 
-        /** How long a consumed token is remembered as consumed (default 1 hour). */
+        /**
+         * How long a consumed token is remembered as consumed (default 1 hour).
+         *
+         * @param consumedRetention how long, positive
+         * @return this builder
+         */
         public Builder consumedRetention(Duration consumedRetention) {
             Records.checkTtl(consumedRetention);
             this.consumedRetention = consumedRetention;
             return this;
         }
 
+        /**
+         * Builds the tokens.
+         *
+         * @return the tokens, thread safe
+         * @throws NullPointerException if the store is not set
+         */
         public OneTimeTokens build() {
             Objects.requireNonNull(store, "store must be set");
             return new OneTimeTokens(store, consumedRetention);

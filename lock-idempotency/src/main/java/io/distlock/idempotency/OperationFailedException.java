@@ -7,6 +7,13 @@ package io.distlock.idempotency;
 public class OperationFailedException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key
+     * @param message what failed
+     * @param cause the operation's exception, or null for a replayed failure
+     */
     public OperationFailedException(String key, String message, Throwable cause) {
         super(key, message, cause);
     }

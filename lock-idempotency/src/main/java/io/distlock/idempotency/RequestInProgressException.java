@@ -7,6 +7,11 @@ package io.distlock.idempotency;
 public class RequestInProgressException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key of the running request
+     */
     public RequestInProgressException(String key) {
         super(key, "a request with idempotency key '" + key + "' is already in progress", null);
     }

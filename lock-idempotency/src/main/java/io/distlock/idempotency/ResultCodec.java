@@ -26,11 +26,15 @@ import java.util.Set;
 public interface ResultCodec<T> {
 
     /**
+     * @param value the result to encode
+     * @return the bytes to store
      * @throws Exception anything the encoding throws; reported to the caller as an {@link IdempotencyException}
      */
     byte[] encode(T value) throws Exception;
 
     /**
+     * @param bytes the stored bytes
+     * @return the decoded result
      * @throws Exception anything the decoding throws (e.g. a stored record of another type); reported to the caller
      *     as an {@link IdempotencyException}
      */
@@ -39,10 +43,24 @@ public interface ResultCodec<T> {
     /** A function that may throw, for {@link #of}. */
     @FunctionalInterface
     interface Function<A, B> {
+        /**
+         * Applies the function.
+         *
+         * @param a the input
+         * @return the output
+         * @throws Exception anything the function throws
+         */
         B apply(A a) throws Exception;
     }
 
-    /** A codec from two functions, e.g. a JSON mapper's write and read. */
+    /**
+     * A codec from two functions, e.g. a JSON mapper's write and read.
+     *
+     * @param <T> the result type
+     * @param encoder turns a result into bytes
+     * @param decoder turns stored bytes back into a result
+     * @return the codec
+     */
     static <T> ResultCodec<T> of(Function<T, byte[]> encoder, Function<byte[], T> decoder) {
         Objects.requireNonNull(encoder, "encoder must not be null");
         Objects.requireNonNull(decoder, "decoder must not be null");
@@ -59,13 +77,13 @@ public interface ResultCodec<T> {
         };
     }
 
-    /** UTF-8 strings; null is not allowed. */
+    /** {@return a codec of UTF-8 strings}; null is not allowed. */
     static ResultCodec<String> strings() {
         return of(s -> Objects.requireNonNull(s, "result must not be null").getBytes(StandardCharsets.UTF_8),
                 b -> new String(b, StandardCharsets.UTF_8));
     }
 
-    /** Bytes as they are. */
+    /** {@return a codec that stores bytes as they are} */
     static ResultCodec<byte[]> bytes() {
         return of(b -> Objects.requireNonNull(b, "result must not be null").clone(), byte[]::clone);
     }

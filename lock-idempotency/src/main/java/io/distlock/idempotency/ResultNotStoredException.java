@@ -10,13 +10,20 @@ public class ResultNotStoredException extends IdempotencyException {
 
     private final transient Object result;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key
+     * @param result what the operation returned
+     * @param cause the store's failure
+     */
     public ResultNotStoredException(String key, Object result, Throwable cause) {
         super(key, "the operation for idempotency key '" + key + "' ran, but its result could not be stored: "
                 + cause, cause);
         this.result = result;
     }
 
-    /** What this run of the operation returned. */
+    /** {@return what this run of the operation returned} */
     public Object result() {
         return result;
     }

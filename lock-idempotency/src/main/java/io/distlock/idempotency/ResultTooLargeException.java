@@ -7,6 +7,13 @@ package io.distlock.idempotency;
 public class ResultTooLargeException extends IdempotencyException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param key the idempotency key
+     * @param size the encoded result's size in bytes
+     * @param limit the largest size stored
+     */
     public ResultTooLargeException(String key, int size, int limit) {
         super(key, "the result for idempotency key '" + key + "' is " + size + " bytes encoded; the limit is "
                 + limit + ", so it was not stored", null);

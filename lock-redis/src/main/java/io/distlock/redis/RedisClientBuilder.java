@@ -47,6 +47,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
      * serve lock managers and record stores alike. Its codec does not matter; its timeouts and retries are
      * overridden per call with the operation timeout and no retry. Excludes every connection option.
      *
+     * @param client the caller's client
+     * @return this builder
      * @throws NullPointerException if {@code client} is null
      */
     public B client(RedissonClient client) {
@@ -59,6 +61,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
      * {@code redis://host:port} or {@code rediss://host:port}; port 6379 by default. The address is checked at
      * {@code build()}.
      *
+     * @param address the server's address
+     * @return this builder
      * @throws NullPointerException if {@code address} is null
      * @throws IllegalArgumentException if {@code address} is blank
      */
@@ -71,6 +75,9 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
      * A Sentinel-managed master called {@code masterName}, found through these sentinels ({@code host:port}, port
      * 26379 by default).
      *
+     * @param masterName the master's name in the sentinels' configuration
+     * @param sentinelAddresses {@code host:port} of one or more sentinels
+     * @return this builder
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the master name is blank, no sentinel is given or one is blank
      */
@@ -82,6 +89,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
     /**
      * A Redis Cluster, discovered from one or more of its nodes ({@code host:port}).
      *
+     * @param nodeAddresses {@code host:port} of one or more nodes
+     * @return this builder
      * @throws NullPointerException if an address is null
      * @throws IllegalArgumentException if no address is given or one is blank
      */
@@ -93,6 +102,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
     /**
      * The ACL user (Redis 6+); without it, the password authenticates the {@code default} user.
      *
+     * @param username the ACL user's name
+     * @return this builder
      * @throws NullPointerException if {@code username} is null
      */
     public B username(String username) {
@@ -103,6 +114,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
     /**
      * The password ({@code requirepass} or the ACL user's). Never logged.
      *
+     * @param password the password
+     * @return this builder
      * @throws NullPointerException if {@code password} is null
      */
     public B password(String password) {
@@ -113,6 +126,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
     /**
      * The logical database (single server and Sentinel only; Cluster has just database 0). Default 0.
      *
+     * @param database the database number, 0 or more
+     * @return this builder
      * @throws IllegalArgumentException if {@code database} is negative
      */
     public B database(int database) {
@@ -123,6 +138,9 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
     /**
      * Connects with TLS ({@code rediss://}) to addresses given without a scheme. The JVM's default trust store
      * verifies the server; use {@link #configure} for another trust store or client certificates.
+     *
+     * @param tls whether to connect with TLS
+     * @return this builder
      */
     public B tls(boolean tls) {
         connection.tls(tls);
@@ -136,6 +154,8 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
      * for mode-specific settings), for trust stores and client certificates, NAT mapping, pool sizes. Changing the
      * timeout or retries here does not weaken the operation timeout, which is enforced on every call.
      *
+     * @param customizer called with the client-wide and the server configuration
+     * @return this builder
      * @throws NullPointerException if {@code customizer} is null
      */
     public B configure(BiConsumer<Config, BaseConfig<?>> customizer) {

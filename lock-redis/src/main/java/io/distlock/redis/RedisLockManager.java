@@ -43,7 +43,7 @@ public final class RedisLockManager {
     private RedisLockManager() {
     }
 
-    /** A new builder with the default settings and no client or server chosen yet. */
+    /** {@return a new builder with the default settings and no client or server chosen yet} */
     public static Builder builder() {
         return new Builder();
     }
@@ -63,6 +63,8 @@ public final class RedisLockManager {
         /**
          * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}.
          *
+         * @param settings the settings
+         * @return this builder
          * @throws NullPointerException if {@code settings} is null
          */
         public Builder settings(LockSettings settings) {
@@ -76,6 +78,8 @@ public final class RedisLockManager {
          * server's clock steps back by less than this, at the cost of one small Redis key per recently used lock
          * key. Longer is safer against clock steps and costs more memory.
          *
+         * @param fenceRetention how long fence counters are kept
+         * @return this builder
          * @throws NullPointerException if {@code fenceRetention} is null
          * @throws IllegalArgumentException if {@code fenceRetention} is shorter than 1 ms
          */

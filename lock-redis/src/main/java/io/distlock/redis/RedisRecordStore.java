@@ -48,7 +48,7 @@ public final class RedisRecordStore {
     private RedisRecordStore() {
     }
 
-    /** A new builder with the default limits and no client or server chosen yet. */
+    /** {@return a new builder with the default limits and no client or server chosen yet} */
     public static Builder builder() {
         return new Builder();
     }
@@ -70,6 +70,8 @@ public final class RedisRecordStore {
         /**
          * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks.
          *
+         * @param operationTimeout the timeout of one call
+         * @return this builder
          * @throws NullPointerException if {@code operationTimeout} is null
          * @throws IllegalArgumentException if {@code operationTimeout} is not positive
          */
@@ -86,6 +88,8 @@ public final class RedisRecordStore {
          * Put before every record key, so that applications sharing a Redis deployment keep their records apart
          * (as {@link LockSettings#keyPrefix()} does for locks). Default none.
          *
+         * @param keyPrefix the prefix, possibly empty
+         * @return this builder
          * @throws NullPointerException if {@code keyPrefix} is null
          */
         public Builder keyPrefix(String keyPrefix) {
@@ -97,6 +101,8 @@ public final class RedisRecordStore {
          * The largest value the store accepts (default {@link #DEFAULT_MAX_VALUE_BYTES}); larger ones are refused
          * with {@link IllegalArgumentException} before anything is sent.
          *
+         * @param maxValueBytes the largest value in bytes
+         * @return this builder
          * @throws IllegalArgumentException unless between 1 and {@link #MAX_VALUE_BYTES_LIMIT}
          */
         public Builder maxValueBytes(int maxValueBytes) {

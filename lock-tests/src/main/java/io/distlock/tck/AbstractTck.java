@@ -27,15 +27,28 @@ public abstract class AbstractTck {
 
     private final List<LockManager> managers = new CopyOnWriteArrayList<>();
 
-    /** The backend under test; the same instance for every test of a run. */
+    /**
+     * The backend under test; the same instance for every test of a run.
+     *
+     * @return the backend fixture
+     */
     protected abstract TckBackend backend();
 
-    /** A new manager ("replica") with the backend's TCK settings; closed after the test. */
+    /**
+     * A new manager ("replica") with the backend's TCK settings; closed after the test.
+     *
+     * @return the new manager
+     */
     protected LockManager newManager() {
         return newManager(backend().settings());
     }
 
-    /** A new manager with {@code settings}; closed after the test. */
+    /**
+     * A new manager with {@code settings}; closed after the test.
+     *
+     * @param settings the settings of the new manager
+     * @return the new manager
+     */
     protected LockManager newManager(LockSettings settings) {
         LockManager manager = backend().newManager(settings);
         managers.add(manager);
@@ -54,7 +67,14 @@ public abstract class AbstractTck {
                 ? settings.withOperationTimeout(interval) : settings;
     }
 
-    /** Takes a key that must be free, or fails citing {@code clause}. */
+    /**
+     * Takes a key that must be free, or fails citing {@code clause}.
+     *
+     * @param manager the manager to lock with
+     * @param key the key, which must be free
+     * @param clause the clause the test verifies, for the message
+     * @return the handle
+     */
     protected LockHandle lockFree(LockManager manager, String key, String clause) {
         return manager.tryLock(key).orElseThrow(() -> new AssertionError(
                 clause(clause, "the free key %s could not be locked", key)));
@@ -63,6 +83,9 @@ public abstract class AbstractTck {
     /**
      * Waits until {@code thread} is parked in a wait (it has passed its first attempt), failing with what it threw if
      * it ended instead.
+     *
+     * @param thread the thread that waits
+     * @param thrown what the thread threw, or null while it runs
      */
     protected void awaitParked(Thread thread, java.util.function.Supplier<Throwable> thrown) {
         org.awaitility.Awaitility.await(thread.getName() + " parks in its wait").atMost(soon())
@@ -76,6 +99,12 @@ public abstract class AbstractTck {
     /**
      * Tries {@code key} on {@code manager} until it is free (a lease to run out, a store to notice a loss), failing
      * citing {@code clause} if it is not free within {@link #soon()}.
+     *
+     * @param manager the manager to lock with
+     * @param key the key
+     * @param clause the clause the test verifies, for the message
+     * @param why what the key waits for, for the message
+     * @return the handle, once the key was free
      */
     protected LockHandle awaitFree(LockManager manager, String key, String clause, String why) {
         // A poll that times out on a loaded machine is retried: this helper waits for a key, it does not test outages.
@@ -130,13 +159,21 @@ public abstract class AbstractTck {
         return "tck:" + hint + ":" + UUID.randomUUID();
     }
 
-    /** Skips the test, reported with the backend's reason, if the backend lacks {@code capability}. */
+    /**
+     * Skips the test, reported with the backend's reason, if the backend lacks {@code capability}.
+     *
+     * @param capability what the test needs
+     */
     protected void assumeCapability(TckBackend.Capability capability) {
         backend().lacks(capability).ifPresent(reason -> Assumptions.abort(
                 backend().name() + " lacks " + capability + ": " + reason));
     }
 
-    /** The fault injector, or the test is skipped with a reason. */
+    /**
+     * The fault injector, or the test is skipped with a reason.
+     *
+     * @return the fault injector
+     */
     protected TckBackend.Faults faults() {
         return backend().faults().orElseGet(() -> {
             Assumptions.abort(backend().name() + " has no fault injector, so this clause cannot be checked here");
@@ -158,7 +195,11 @@ public abstract class AbstractTck {
         return "clause " + clause + " on " + backend().name() + ": " + String.format(observed, args);
     }
 
-    /** Generous bound for things that must happen "soon", scaled from the backend's timing. */
+    /**
+     * Generous bound for things that must happen "soon", scaled from the backend's timing.
+     *
+     * @return the bound
+     */
     protected Duration soon() {
         return backend().settings().operationTimeout().multipliedBy(3).plus(backend().shortLease().multipliedBy(4));
     }

@@ -38,10 +38,20 @@ public abstract class IdempotencyTck extends AbstractTck {
 
     private final List<RecordStore> stores = new ArrayList<>();
 
-    /** A new record store on the backend's shared deployment, as another replica would have; closed after the test. */
+    /**
+     * A new record store on the backend's shared deployment, as another replica would have; closed after the test.
+     *
+     * @return a new record store
+     */
     protected abstract RecordStore createStore();
 
-    /** A result type as services return them: a record, stored with the serializable codec. */
+    /**
+     * A result type as services return them: a record, stored with the serializable codec.
+     *
+     * @param order the order id
+     * @param cents the amount
+     * @serial exclude
+     */
     public record Receipt(String order, long cents) implements Serializable {
     }
 

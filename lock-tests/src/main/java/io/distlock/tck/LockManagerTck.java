@@ -9,7 +9,11 @@ import org.junit.jupiter.api.Nested;
  */
 public abstract class LockManagerTck {
 
-    /** The backend under test; the same instance for every test of the run. */
+    /**
+     * The backend under test; the same instance for every test of the run.
+     *
+     * @return the backend fixture
+     */
     protected abstract TckBackend backend();
 
     @Nested

@@ -27,12 +27,18 @@ public abstract class RecordStoreTck extends AbstractTck {
 
     private final List<RecordStore> stores = new ArrayList<>();
 
-    /** A new store on the backend's shared deployment, as another replica would have. */
+    /**
+     * A new store on the backend's shared deployment, as another replica would have.
+     *
+     * @return a new store; the kit closes it
+     */
     protected abstract RecordStore createStore();
 
     /**
      * Faults that reach the stores; by default the backend's. A backend whose stores cannot be made unreachable
      * returns empty, and the outage test is reported as skipped.
+     *
+     * @return the faults, or empty to skip the outage test
      */
     protected Optional<TckBackend.Faults> storeFaults() {
         return backend().faults();

@@ -13,16 +13,23 @@ import java.util.Optional;
  */
 public interface TckBackend {
 
-    /** A short name for messages, e.g. {@code redis (single server)}. */
+    /** {@return a short name for messages, e.g. {@code redis (single server)}} */
     String name();
 
     /**
      * A new manager on the shared backend, as a separate replica would have: managers made here must exclude each
      * other. The TCK passes {@link #settings()} or a variant of it (lease, renewal).
+     *
+     * @param settings the settings of the new manager
+     * @return the new manager; the kit closes it
      */
     LockManager newManager(LockSettings settings);
 
-    /** The settings the TCK starts from. Default: the defaults with a 2 second operation timeout. */
+    /**
+     * The settings the TCK starts from. Default: the defaults with a 2 second operation timeout.
+     *
+     * @return the settings
+     */
     default LockSettings settings() {
         return LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(2));
     }
@@ -33,6 +40,8 @@ public interface TckBackend {
      *
      * <p>Fixtures should also make a fresh deployment ready before the kit runs (e.g. Hazelcast assigns partitions
      * on first use, which can take over a second): the kit's timing starts with its first call.
+     *
+     * @return the short lease
      */
     default Duration shortLease() {
         return Duration.ofSeconds(1);
@@ -41,12 +50,19 @@ public interface TckBackend {
     /**
      * Why the backend lacks {@code capability}, or empty if it has it. Tests needing a missing capability are
      * reported as skipped with this reason, never silently left out.
+     *
+     * @param capability the capability a test needs
+     * @return the reason it is missing, or empty if the backend has it
      */
     default Optional<String> lacks(Capability capability) {
         return Optional.empty();
     }
 
-    /** The fault injector, if the backend has one; tests that need faults are skipped without it. */
+    /**
+     * The fault injector, if the backend has one; tests that need faults are skipped without it.
+     *
+     * @return the fault injector, or empty
+     */
     default Optional<Faults> faults() {
         return Optional.empty();
     }

@@ -15,6 +15,11 @@ public final class Workers {
     /** A task that may throw anything. */
     @FunctionalInterface
     public interface Task {
+        /**
+         * Runs the task.
+         *
+         * @throws Exception anything; collected and reported by {@link #join}
+         */
         void run() throws Exception;
     }
 
@@ -22,11 +27,21 @@ public final class Workers {
     private final List<Thread> threads = new ArrayList<>();
     private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
+    /**
+     * Creates an empty set of workers.
+     *
+     * @param name the prefix of the threads' names
+     */
     public Workers(String name) {
         this.name = name;
     }
 
-    /** Starts {@code task} on a new daemon thread. */
+    /**
+     * Starts {@code task} on a new daemon thread.
+     *
+     * @param task the task
+     * @return these workers
+     */
     public Workers start(Task task) {
         Thread thread = new Thread(() -> {
             try {
@@ -44,6 +59,9 @@ public final class Workers {
     /**
      * Waits for every thread, then throws an {@link AssertionError} carrying every failure as suppressed, or if a
      * thread is still running after {@code timeout} (it is interrupted then).
+     *
+     * @param timeout how long to wait for all threads
+     * @throws InterruptedException if the waiting thread is interrupted
      */
     public void join(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

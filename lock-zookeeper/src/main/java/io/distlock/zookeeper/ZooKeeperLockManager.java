@@ -59,6 +59,11 @@ public final class ZooKeeperLockManager {
     private ZooKeeperLockManager() {
     }
 
+    /**
+     * Starts a builder; a client or a connect string is required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -78,13 +83,21 @@ public final class ZooKeeperLockManager {
          * session timeout after SUSPENDED by default, by which time the server may have expired the session and
          * granted its keys to others up to 2/3 of a session timeout earlier. Build it with
          * {@code simulatedSessionExpirationPercent(30)}, as the manager's own client is built (see the README).
+         *
+         * @param client the caller's started client
+         * @return this builder
          */
         public Builder client(CuratorFramework client) {
             connection.client(client);
             return this;
         }
 
-        /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client. */
+        /**
+         * The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client.
+         *
+         * @param connectString the ensemble's connect string
+         * @return this builder
+         */
         public Builder connectString(String connectString) {
             connection.connectString(connectString);
             return this;
@@ -93,19 +106,32 @@ public final class ZooKeeperLockManager {
         /**
          * The node under which the {@code locks} parent lives, e.g. {@code orders} or {@code apps/orders};
          * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
+         *
+         * @param namespace the namespace, without a leading slash
+         * @return this builder
          */
         public Builder namespace(String namespace) {
             connection.namespace(namespace);
             return this;
         }
 
-        /** The session timeout the manager's own client asks for. Default: the settings' lease. */
+        /**
+         * The session timeout the manager's own client asks for. Default: the settings' lease.
+         *
+         * @param sessionTimeout the session timeout
+         * @return this builder
+         */
         public Builder sessionTimeout(Duration sessionTimeout) {
             connection.sessionTimeout(sessionTimeout);
             return this;
         }
 
-        /** How long the manager's own client tries to connect at first. Default: the settings' operation timeout. */
+        /**
+         * How long the manager's own client tries to connect at first. Default: the settings' operation timeout.
+         *
+         * @param connectionTimeout the connection timeout
+         * @return this builder
+         */
         public Builder connectionTimeout(Duration connectionTimeout) {
             connection.connectionTimeout(connectionTimeout);
             return this;
@@ -115,6 +141,10 @@ public final class ZooKeeperLockManager {
          * Authentication for the manager's own client, e.g. {@code ("digest", "user:password")}. With it, lock nodes
          * and their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every manager sharing the namespace
          * must use the same identity.
+         *
+         * @param scheme the authentication scheme, e.g. {@code digest}
+         * @param auth the scheme's credentials; never logged
+         * @return this builder
          */
         public Builder authorization(String scheme, String auth) {
             connection.authorization(scheme, auth);
@@ -124,13 +154,21 @@ public final class ZooKeeperLockManager {
         /**
          * The ACL of lock nodes and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
          * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
+         *
+         * @param acl the ACL of the nodes
+         * @return this builder
          */
         public Builder acl(List<ACL> acl) {
             connection.acl(acl);
             return this;
         }
 
-        /** Lease (= session timeout of an owned client), operation timeout, key prefix; renewal must stay on. */
+        /**
+         * Lease (= session timeout of an owned client), operation timeout, key prefix; renewal must stay on.
+         *
+         * @param settings the settings
+         * @return this builder
+         */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
             return this;
@@ -140,6 +178,7 @@ public final class ZooKeeperLockManager {
          * Builds the manager. With a connect string it starts its client without waiting for the connection: an
          * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
          *
+         * @return the manager; it closes its own client, not a caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
          *     owned client are combined with a caller's client, if the caller's client is not started, or if the
          *     settings ask for fixed leases

@@ -62,6 +62,11 @@ public final class ZooKeeperRecordStore {
     private ZooKeeperRecordStore() {
     }
 
+    /**
+     * Starts a builder; a client or a connect string is required.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -79,13 +84,21 @@ public final class ZooKeeperRecordStore {
          * Uses the caller's started client (the lock manager's, typically); the caller closes it after the store.
          * Excludes {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and
          * {@link #authorization}.
+         *
+         * @param client the caller's started client
+         * @return this builder
          */
         public Builder client(CuratorFramework client) {
             connection.client(client);
             return this;
         }
 
-        /** The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the store builds and owns its client. */
+        /**
+         * The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the store builds and owns its client.
+         *
+         * @param connectString the ensemble's connect string
+         * @return this builder
+         */
         public Builder connectString(String connectString) {
             connection.connectString(connectString);
             return this;
@@ -94,19 +107,32 @@ public final class ZooKeeperRecordStore {
         /**
          * The node under which the {@code records} parent lives; replicas that share records use the same one, and it
          * may be the lock manager's. Default {@value ZooKeeperLockManager#DEFAULT_NAMESPACE}.
+         *
+         * @param namespace the namespace, without a leading slash
+         * @return this builder
          */
         public Builder namespace(String namespace) {
             connection.namespace(namespace);
             return this;
         }
 
-        /** The session timeout the store's own client asks for. Default: the settings' lease. */
+        /**
+         * The session timeout the store's own client asks for. Default: the settings' lease.
+         *
+         * @param sessionTimeout the session timeout
+         * @return this builder
+         */
         public Builder sessionTimeout(Duration sessionTimeout) {
             connection.sessionTimeout(sessionTimeout);
             return this;
         }
 
-        /** How long the store's own client tries to connect at first. Default: the settings' operation timeout. */
+        /**
+         * How long the store's own client tries to connect at first. Default: the settings' operation timeout.
+         *
+         * @param connectionTimeout the connection timeout
+         * @return this builder
+         */
         public Builder connectionTimeout(Duration connectionTimeout) {
             connection.connectionTimeout(connectionTimeout);
             return this;
@@ -115,6 +141,10 @@ public final class ZooKeeperRecordStore {
         /**
          * Authentication for the store's own client, e.g. {@code ("digest", "user:password")}. With it, records and
          * their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every replica must use the same identity.
+         *
+         * @param scheme the authentication scheme, e.g. {@code digest}
+         * @param auth the scheme's credentials; never logged
+         * @return this builder
          */
         public Builder authorization(String scheme, String auth) {
             connection.authorization(scheme, auth);
@@ -124,6 +154,9 @@ public final class ZooKeeperRecordStore {
         /**
          * The ACL of records and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
          * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
+         *
+         * @param acl the ACL of the records
+         * @return this builder
          */
         public Builder acl(List<ACL> acl) {
             connection.acl(acl);
@@ -134,6 +167,9 @@ public final class ZooKeeperRecordStore {
          * The same settings as the lock manager's: the operation timeout bounds every call, the ticker measures time
          * between the ensemble's timestamps, and the lease is the default session timeout of an owned client. The
          * rest is not used.
+         *
+         * @param settings the lock manager's settings
+         * @return this builder
          */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
@@ -143,6 +179,9 @@ public final class ZooKeeperRecordStore {
         /**
          * How long one sweep over all buckets takes (one bucket every 1/256 of it); {@link Duration#ZERO} turns the
          * sweep off. Default 1 hour. Each round costs one listing and one read per record of the bucket.
+         *
+         * @param sweepInterval the length of one full sweep, or zero
+         * @return this builder
          */
         public Builder sweepInterval(Duration sweepInterval) {
             Objects.requireNonNull(sweepInterval, "sweepInterval must not be null");
@@ -157,6 +196,7 @@ public final class ZooKeeperRecordStore {
          * Builds the store. With a connect string it starts its client without waiting for the connection: an
          * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
          *
+         * @return the store; it closes its own client, not a caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
          *     owned client are combined with a caller's client, or if the caller's client is not started
          */

@@ -24,26 +24,42 @@ import java.util.Optional;
  */
 public interface RecordStore extends AutoCloseable {
 
-    /** A short name for messages, e.g. {@code redis}. */
+    /** {@return a short name for messages, e.g. {@code redis}} */
     String name();
 
-    /** The largest value this store accepts. */
+    /**
+     * The largest value this store accepts.
+     *
+     * @return the largest value in bytes
+     */
     int maxValueBytes();
 
     /**
      * Stores {@code value} under {@code key} for {@code ttl} if no live entry exists, atomically.
      *
+     * @param key the record's key
+     * @param value the value to store
+     * @param ttl how long the entry lives, positive
      * @return true if stored, false if a live entry already existed (it is left unchanged)
      */
     boolean putIfAbsent(String key, byte[] value, Duration ttl);
 
-    /** The live value of {@code key}, if any. */
+    /**
+     * The live value of {@code key}, if any.
+     *
+     * @param key the record's key
+     * @return the value, or empty if absent or expired
+     */
     Optional<byte[]> get(String key);
 
     /**
      * Replaces the live value of {@code key} with {@code value} and a new {@code ttl} if it currently equals
      * {@code expected}, atomically.
      *
+     * @param key the record's key
+     * @param expected the value it must have now
+     * @param value the new value
+     * @param ttl the new time to live, positive
      * @return true if replaced
      */
     boolean replace(String key, byte[] expected, byte[] value, Duration ttl);
@@ -51,6 +67,8 @@ public interface RecordStore extends AutoCloseable {
     /**
      * Removes the live entry of {@code key} if its value equals {@code expected}, atomically.
      *
+     * @param key the record's key
+     * @param expected the value it must have now
      * @return true if removed
      */
     boolean remove(String key, byte[] expected);
