@@ -51,6 +51,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @param keyPrefix the key prefix
      * @param ticker the time base
      * @param lossExecutor where {@code lost()} completes
+     * @param listeners the listeners told of this manager's events, in order (copied)
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the lease is shorter than {@link #MIN_LEASE}, the operation timeout is not
      *     positive, or the prefix is longer than 256 UTF-8 bytes

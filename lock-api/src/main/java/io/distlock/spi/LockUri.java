@@ -116,7 +116,9 @@ public final class LockUri {
     }
 
     /**
-     * The URI with any password replaced by {@code ***}, for messages and logs.
+     * The URI with any password replaced by {@code ***}, for messages and logs. User info without a colon is
+     * redacted whole: Redis reads {@code redis://secret@host} as a password, and a message cannot know which backend
+     * means what.
      *
      * @param uri the URI to redact
      * @return the URI as text, without its password
@@ -135,7 +137,7 @@ public final class LockUri {
             userInfo = raw.substring(start + 3, at);
         }
         int colon = userInfo.indexOf(':');
-        String redacted = colon < 0 ? userInfo : userInfo.substring(0, colon + 1) + "***";
+        String redacted = colon < 0 ? "***" : userInfo.substring(0, colon + 1) + "***";
         return raw.replace(userInfo + "@", redacted + "@");
     }
 

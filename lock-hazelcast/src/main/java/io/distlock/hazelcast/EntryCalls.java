@@ -14,15 +14,13 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.distlock.LockBackendException;
+import io.distlock.spi.BoundedAwait;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 
 /**
  * Sends one entry processor to the owner of its key's partition and reads the answer, so that the caller can wait for
@@ -83,14 +81,72 @@ abstract class EntryCalls {
     }
 
     /**
-     * Runs {@code processor} on {@code key}'s entry and returns its result. {@code uninterruptible} calls keep waiting
-     * when the thread is interrupted and restore its flag afterwards.
+     * Runs {@code processor} on {@code key}'s entry and returns its result, which may be null. {@code uninterruptible}
+     * calls keep waiting when the thread is interrupted and restore its flag afterwards.
      *
      * @param what for messages, e.g. {@code "releasing"}
      * @throws LockBackendException on no answer within the timeout, interruption, or any failure
      */
     final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible) {
-        return await(what, key, uninterruptible, processor.getClass(), () -> send(key, processor));
+        return execute(what, key, processor, uninterruptible, System.nanoTime() + timeoutNanos);
+    }
+
+    /** As {@link #execute(String, String, EntryProcessor, boolean)}, giving up by {@code deadline} (nanoTime). */
+    final Object execute(String what, String key, EntryProcessor<String, ?, ?> processor, boolean uninterruptible,
+                         long deadline) {
+        Class<?> processorClass = processor.getClass();
+        CompletableFuture<?> future;
+        try {
+            future = send(key, processor);
+        } catch (RuntimeException e) {
+            throw failure(what, key, processorClass, e);
+        }
+        Object answer = BoundedAwait.until(future, deadline,
+                uninterruptible ? BoundedAwait.Interrupts.FINISH : BoundedAwait.Interrupts.ABORT,
+                new BoundedAwait.Failures() {
+                    @Override
+                    public LockBackendException timedOut(TimeoutException e) {
+                        return new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
+                                + "' got no answer in time (operation timeout " + timeout + ")", e);
+                    }
+
+                    @Override
+                    public LockBackendException interrupted(InterruptedException e) {
+                        return new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
+                                + "' was interrupted", e);
+                    }
+
+                    @Override
+                    public LockBackendException failed(Throwable cause) {
+                        return failure(what, key, processorClass, cause);
+                    }
+                });
+        try {
+            return read(answer);
+        } catch (RuntimeException e) {
+            throw failure(what, key, processorClass, e);
+        }
+    }
+
+    /**
+     * As {@link #execute}, for operations that always answer: a null result (a proxy or a member of another version
+     * answering nothing) is a {@link LockBackendException}, never read as "held" or "not written".
+     */
+    final Object executeForResult(String what, String key, EntryProcessor<String, ?, ?> processor,
+                                  boolean uninterruptible) {
+        return executeForResult(what, key, processor, uninterruptible, System.nanoTime() + timeoutNanos);
+    }
+
+    /** As {@link #executeForResult(String, String, EntryProcessor, boolean)}, giving up by {@code deadline}. */
+    final Object executeForResult(String what, String key, EntryProcessor<String, ?, ?> processor,
+                                  boolean uninterruptible, long deadline) {
+        Object result = execute(what, key, processor, uninterruptible, deadline);
+        if (result == null) {
+            throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName + "' got an empty "
+                    + "answer (null) from the cluster; the members may run another version of "
+                    + processor.getClass().getName());
+        }
+        return result;
     }
 
     /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
@@ -98,41 +154,6 @@ abstract class EntryCalls {
 
     /** The processor's result from a raw answer of {@link #send}. */
     abstract Object read(Object answer);
-
-    /** Sends with {@code sender}, waits within the timeout, and reads the answer. */
-    private Object await(String what, String key, boolean uninterruptible, Class<?> processorClass,
-                         Supplier<CompletableFuture<?>> sender) {
-        long deadline = System.nanoTime() + timeoutNanos;
-        boolean interrupted = false;
-        try {
-            CompletableFuture<?> future = sender.get();
-            while (true) {
-                try {
-                    return read(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    if (!uninterruptible) {
-                        throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
-                                + "' was interrupted", e);
-                    }
-                } catch (TimeoutException e) {
-                    throw new LockBackendException(what + " '" + key + "' in hazelcast map '" + mapName
-                            + "' got no answer within " + timeout, e);
-                } catch (ExecutionException e) {
-                    throw failure(what, key, processorClass, e.getCause());
-                }
-            }
-        } catch (RuntimeException e) {
-            if (e instanceof LockBackendException) {
-                throw e;
-            }
-            throw failure(what, key, processorClass, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     private LockBackendException failure(String what, String key, Class<?> processorClass, Throwable cause) {
         if (missing(processorClass, cause)) {

@@ -26,6 +26,7 @@ final class HazelcastLockBackend implements LockBackend {
     private final IMap<String, String> map;
     private final EntryCalls calls;
     private final long retentionMillis;
+    private final long timeoutNanos;
     private final ReleaseEvents events;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -36,6 +37,7 @@ final class HazelcastLockBackend implements LockBackend {
         this.map = instance.getMap(mapName);
         this.calls = EntryCalls.of(map, timeout);
         this.retentionMillis = retention.toMillis();
+        this.timeoutNanos = timeout.toNanos();
         this.events = new ReleaseEvents(map, timeout);
     }
 
@@ -46,16 +48,15 @@ final class HazelcastLockBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long result;
-        try {
-            result = call("acquiring", key, LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis),
-                    false);
-        } catch (LockBackendException e) {
-            // The call may still be applied after we gave up: release under the same owner, so a lock nobody knows
-            // of does not block the key for a whole lease. Ordered behind the acquire on the partition's thread.
-            releaseLater(key, owner);
-            throw e;
-        }
+        return tryAcquire(key, owner, lease, System.nanoTime() + timeoutNanos);
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+        // No clean-up here when this throws: the core releases this owner afterwards, with back-off, in case the
+        // store still applies the acquire (a request that timed out may still run on a slow or paused member).
+        long result = (Long) calls.executeForResult("acquiring", key,
+                LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), false, deadlineNanos);
         return result > 0 ? AcquireResult.acquired(result) : AcquireResult.heldFor(Duration.ofMillis(-result));
     }
 
@@ -72,7 +73,12 @@ final class HazelcastLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        return events.subscribe(key, onRelease);
+        return subscribe(key, onRelease, System.nanoTime() + timeoutNanos);
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        return events.subscribe(key, onRelease, deadlineNanos);
     }
 
     @Override
@@ -90,28 +96,12 @@ final class HazelcastLockBackend implements LockBackend {
         }
     }
 
-    private void releaseLater(String key, String owner) {
-        try {
-            map.submitToKey(key, LockEntryProcessor.release(owner, retentionMillis))
-                    .whenComplete((released, failure) -> {
-                        if (failure != null) {
-                            log.debug("clean-up release of '{}' after a failed acquire did not go through; "
-                                    + "the lock, if granted, frees when its lease ends", key, failure);
-                        }
-                    });
-        } catch (RuntimeException e) {
-            // An offline client refuses at once; a lock it may have been granted frees when its lease ends.
-            log.debug("clean-up release of '{}' after a failed acquire was refused", key, e);
-        }
-    }
-
     /**
      * Sends {@code operation} for {@code key} and waits for its answer within the operation timeout.
      * {@code uninterruptible} calls (releases) keep waiting when the thread is interrupted and restore its flag
      * afterwards.
      */
     private long call(String what, String key, LockEntryProcessor operation, boolean uninterruptible) {
-        Long result = (Long) calls.execute(what, key, operation, uninterruptible);
-        return result == null ? 0 : result;
+        return (Long) calls.executeForResult(what, key, operation, uninterruptible);
     }
 }

@@ -25,9 +25,11 @@ import java.util.Objects;
  * <p><b>Guarantees and their limits.</b> Locks survive the crash of a member as long as the lock map has a backup
  * (the default, one synchronous backup). Hazelcast's IMap is AP: during a network partition (split brain) both sides
  * can grant the same key until the merge; configure split-brain protection on the lock map to make the minority side
- * fail with {@link LockBackendException} instead, and check fencing tokens at the resource. Fencing tokens come from a
- * per-key counter combined with the cluster clock, so they keep increasing after a cluster restart that lost every
- * lock (as long as the cluster clock did not step back by more than the token retention).
+ * fail with {@link LockBackendException} once it has noticed the split, and check fencing tokens at the resource.
+ * Tokens never repeat across the sides of a split (their low bits name the granting member), increase along each
+ * side's history, and keep increasing after a merge or a cluster restart that lost every lock (as long as the
+ * cluster clock did not step back by more than the token retention). Lease ends are judged on the granting member's
+ * monotonic clock, so a step of the cluster clock (as after a member was paused) does not end a lease early.
  *
  * <p><b>Members need the entry processor class.</b> Embedded members and clients whose members run in the same JVM
  * have it; a standalone cluster needs the lock-hazelcast jar on every member's classpath, or calls fail with a
@@ -48,9 +50,9 @@ public final class HazelcastLockManager {
     }
 
     /**
-     * Starts a builder; an instance or addresses are required.
+     * Starts a builder.
      *
-     * @return a new builder
+     * @return a new builder with the defaults
      */
     public static Builder builder() {
         return new Builder();
@@ -60,8 +62,7 @@ public final class HazelcastLockManager {
      * Builds Hazelcast lock managers, either on the caller's {@link HazelcastInstance} or on a client it creates
      * from addresses. Not thread safe; {@link #build()} may be called repeatedly.
      */
-    public static final class Builder {
-        private final HazelcastConnection connection = new HazelcastConnection();
+    public static final class Builder extends HazelcastClientBuilder<Builder> {
         private String mapName = DEFAULT_MAP_NAME;
         private Duration tokenRetention = DEFAULT_TOKEN_RETENTION;
         private LockSettings settings = LockSettings.defaults();
@@ -70,70 +71,13 @@ public final class HazelcastLockManager {
         }
 
         /**
-         * Uses the caller's member or client; the caller shuts it down (after closing the manager). Excludes the
-         * client settings ({@link #addresses}, {@link #clusterName}, {@link #credentials}).
-         *
-         * @param instance the caller's member or client
-         * @return this builder
-         */
-        public Builder instance(HazelcastInstance instance) {
-            connection.instance(instance);
-            return this;
-        }
-
-        /**
-         * The {@code host:port} addresses of some members, for a client the manager creates and shuts down on close.
-         * Adds to earlier addresses.
-         *
-         * @param addresses {@code host:port} of members
-         * @return this builder
-         */
-        public Builder addresses(String... addresses) {
-            connection.addresses(addresses);
-            return this;
-        }
-
-        /**
-         * The cluster name the created client joins; default {@code dev}, as Hazelcast's.
-         *
-         * @param clusterName the cluster's name
-         * @return this builder
-         */
-        public Builder clusterName(String clusterName) {
-            connection.clusterName(clusterName);
-            return this;
-        }
-
-        /**
-         * User name and password for the created client. Only for clusters with security enabled (Enterprise): a
-         * community member rejects a client that sends credentials.
-         *
-         * @param username the user name
-         * @param password the password; never logged
-         * @return this builder
-         */
-        public Builder credentials(String username, String password) {
-            connection.credentials(username, password);
-            return this;
-        }
-
-        /**
-         * How long {@link #build()} waits for the created client's first connection; default 10 seconds.
-         *
-         * @param connectTimeout the longest wait for the first connection
-         * @return this builder
-         */
-        public Builder connectTimeout(Duration connectTimeout) {
-            connection.connectTimeout(connectTimeout);
-            return this;
-        }
-
-        /**
          * The IMap the locks live in; default {@value #DEFAULT_MAP_NAME}. Managers that must exclude each other use
          * the same map. Configure it with a backup and without eviction (see the README).
          *
          * @param mapName the map's name
          * @return this builder
+         * @throws NullPointerException if {@code mapName} is null
+         * @throws IllegalArgumentException if {@code mapName} is blank
          */
         public Builder mapName(String mapName) {
             Objects.requireNonNull(mapName, "mapName must not be null");
@@ -149,8 +93,10 @@ public final class HazelcastLockManager {
          * per key). Tokens increase across the loss of an entry as long as the cluster clock does not step back by
          * more than this. Default 1 minute.
          *
-         * @param tokenRetention how long tokens outlive their lock
+         * @param tokenRetention at least 1 ms
          * @return this builder
+         * @throws NullPointerException if {@code tokenRetention} is null
+         * @throws IllegalArgumentException if {@code tokenRetention} is under 1 ms
          */
         public Builder tokenRetention(Duration tokenRetention) {
             Objects.requireNonNull(tokenRetention, "tokenRetention must not be null");
@@ -162,10 +108,12 @@ public final class HazelcastLockManager {
         }
 
         /**
-         * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}.
+         * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}. The
+         * operation timeout also bounds the created client's first connection unless {@link #connectTimeout} is set.
          *
          * @param settings the settings
          * @return this builder
+         * @throws NullPointerException if {@code settings} is null
          */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
@@ -173,14 +121,20 @@ public final class HazelcastLockManager {
         }
 
         /**
-         * Builds the manager.
+         * Builds the manager; when it creates its client, it connects now.
          *
-         * @return the manager; it shuts down its own client, not a caller's instance
+         * @return a running manager
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
+         * @throws IllegalArgumentException if, with renewal on, the operation timeout is longer than a third of the
+         *     lease
+         * @throws io.distlock.LockConfigurationException if the cluster refused the created client (cluster name,
+         *     credentials)
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public LockManager build() {
-            return connection.open("lock manager", settings.operationTimeout(),
+            // Before connecting: settings under which renewal cannot work fail without touching the network.
+            LockManagerCore.requireRenewable(settings);
+            return open("lock manager", settings.operationTimeout(),
                     (instance, ownsInstance, cluster) -> LockManagerCore.create(new HazelcastLockBackend(instance,
                             ownsInstance, mapName, settings.operationTimeout(), tokenRetention), settings));
         }

@@ -11,8 +11,10 @@ import java.util.Set;
  * common {@code lease}, {@code renewal}, {@code timeout} and {@code prefix} parameters: a manager with its own
  * Hazelcast client, shut down when the manager closes. {@code cluster} defaults to {@code dev}, {@code map} to
  * {@value HazelcastLockManager#DEFAULT_MAP_NAME}, {@code connectTimeout} (how long creating the manager waits for the
- * first connection) to 10 s; a port defaults to 5701. Credentials only work against clusters with security enabled
- * (Enterprise). Public only for {@link java.util.ServiceLoader}.
+ * first connection) to the operation timeout ({@code timeout}); a port defaults to 5701. Credentials only work
+ * against clusters with security enabled (Enterprise). A member that refuses the cluster name or the credentials
+ * fails {@link #create} with {@link io.distlock.LockConfigurationException}. Public only for
+ * {@link java.util.ServiceLoader}.
  */
 public final class HazelcastLockProvider implements LockManagerProvider {
 

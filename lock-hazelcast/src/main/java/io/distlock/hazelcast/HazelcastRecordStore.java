@@ -53,9 +53,9 @@ public final class HazelcastRecordStore {
     }
 
     /**
-     * Starts a builder; an instance or addresses are required.
+     * Starts a builder.
      *
-     * @return a new builder
+     * @return a new builder with the defaults
      */
     public static Builder builder() {
         return new Builder();
@@ -67,76 +67,21 @@ public final class HazelcastRecordStore {
      * {@link RecordStore#close()}. The client settings mean what they mean for {@link HazelcastLockManager.Builder}.
      * Not thread safe; {@link #build()} may be called repeatedly.
      */
-    public static final class Builder {
-        private final HazelcastConnection connection = new HazelcastConnection();
+    public static final class Builder extends HazelcastClientBuilder<Builder> {
         private Duration operationTimeout = LockSettings.DEFAULT_OPERATION_TIMEOUT;
         private String mapName = DEFAULT_MAP_NAME;
         private int maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
 
         private Builder() {
         }
-
         /**
-         * Uses the caller's member or client, which the caller shuts down after the store.
+         * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks. Also bounds
+         * the created client's first connection unless {@link #connectTimeout} is set.
          *
-         * @param instance the caller's member or client
+         * @param operationTimeout a positive duration
          * @return this builder
-         */
-        public Builder instance(HazelcastInstance instance) {
-            connection.instance(instance);
-            return this;
-        }
-
-        /**
-         * The {@code host:port} addresses of some members, for a client the store creates. Adds to earlier ones.
-         *
-         * @param addresses {@code host:port} of members
-         * @return this builder
-         */
-        public Builder addresses(String... addresses) {
-            connection.addresses(addresses);
-            return this;
-        }
-
-        /**
-         * The cluster name the created client joins; default {@code dev}, as Hazelcast's.
-         *
-         * @param clusterName the cluster's name
-         * @return this builder
-         */
-        public Builder clusterName(String clusterName) {
-            connection.clusterName(clusterName);
-            return this;
-        }
-
-        /**
-         * User name and password for the created client; only for clusters with security enabled (Enterprise).
-         *
-         * @param username the user name
-         * @param password the password; never logged
-         * @return this builder
-         */
-        public Builder credentials(String username, String password) {
-            connection.credentials(username, password);
-            return this;
-        }
-
-        /**
-         * How long {@link #build()} waits for the created client's first connection; default 10 seconds.
-         *
-         * @param connectTimeout the longest wait for the first connection
-         * @return this builder
-         */
-        public Builder connectTimeout(Duration connectTimeout) {
-            connection.connectTimeout(connectTimeout);
-            return this;
-        }
-
-        /**
-         * The longest one call may take before {@link LockBackendException}; default 3 s, as for locks.
-         *
-         * @param operationTimeout the timeout of one call, positive
-         * @return this builder
+         * @throws NullPointerException if {@code operationTimeout} is null
+         * @throws IllegalArgumentException if {@code operationTimeout} is not positive
          */
         public Builder operationTimeout(Duration operationTimeout) {
             Objects.requireNonNull(operationTimeout, "operationTimeout must not be null");
@@ -154,6 +99,8 @@ public final class HazelcastRecordStore {
          *
          * @param mapName the map's name
          * @return this builder
+         * @throws NullPointerException if {@code mapName} is null
+         * @throws IllegalArgumentException if {@code mapName} is blank
          */
         public Builder mapName(String mapName) {
             Objects.requireNonNull(mapName, "mapName must not be null");
@@ -168,7 +115,7 @@ public final class HazelcastRecordStore {
          * The largest value the store accepts (default {@link #DEFAULT_MAX_VALUE_BYTES}); larger ones are refused
          * with {@link IllegalArgumentException} before anything is sent.
          *
-         * @param maxValueBytes the largest value in bytes
+         * @param maxValueBytes the limit in bytes
          * @return this builder
          * @throws IllegalArgumentException unless between 1 and {@link #MAX_VALUE_BYTES_LIMIT}
          */
@@ -184,12 +131,14 @@ public final class HazelcastRecordStore {
         /**
          * Builds the store; when it creates its client, it connects now.
          *
-         * @return the store; it shuts down its own client, not a caller's instance
+         * @return a running store
          * @throws IllegalStateException if neither an instance nor addresses were given, or both
+         * @throws io.distlock.LockConfigurationException if the cluster refused the created client (cluster name,
+         *     credentials)
          * @throws LockBackendException if the created client cannot connect within the connect timeout
          */
         public RecordStore build() {
-            return connection.open("record store", operationTimeout,
+            return open("record store", operationTimeout,
                     (instance, ownsInstance, cluster) -> new HazelcastRecords(instance, ownsInstance,
                             "hazelcast:" + mapName + (cluster == null ? "" : "@" + cluster), mapName, maxValueBytes,
                             operationTimeout));

@@ -54,8 +54,8 @@ final class HazelcastRecords implements RecordStore {
         checkKey(key);
         byte[] copy = checkValue(key, value).clone();
         long ttlMillis = ttlMillis(ttl);
-        return (Boolean) calls.execute("storing record", key, RecordEntryProcessor.putIfAbsent(copy, ttlMillis),
-                false);
+        return (Boolean) calls.executeForResult("storing record", key,
+                RecordEntryProcessor.putIfAbsent(copy, ttlMillis), false);
     }
 
     @Override
@@ -72,7 +72,7 @@ final class HazelcastRecords implements RecordStore {
         Objects.requireNonNull(expected, "expected must not be null");
         byte[] copy = checkValue(key, value).clone();
         long ttlMillis = ttlMillis(ttl);
-        return (Boolean) calls.execute("replacing record", key,
+        return (Boolean) calls.executeForResult("replacing record", key,
                 RecordEntryProcessor.replace(expected.clone(), copy, ttlMillis), false);
     }
 
@@ -81,7 +81,8 @@ final class HazelcastRecords implements RecordStore {
         checkOpen();
         checkKey(key);
         Objects.requireNonNull(expected, "expected must not be null");
-        return (Boolean) calls.execute("removing record", key, RecordEntryProcessor.remove(expected.clone()), false);
+        return (Boolean) calls.executeForResult("removing record", key,
+                RecordEntryProcessor.remove(expected.clone()), false);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.distlock.hazelcast;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.impl.MemberImpl;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
@@ -18,22 +20,35 @@ import java.util.concurrent.TimeUnit;
  * this class: it references nothing but Hazelcast and the JDK) must be on every member's classpath; embedded members
  * and clients in the same JVM have it anyway.
  *
- * <p>The map value is {@code owner|token|expiresAt}: the owner of the lock ({@code ""} when free), its fencing token,
- * and when its lease ends in cluster time (milliseconds). A released lock stays as a tombstone {@code |token|0} and an
- * expired one as it was, each for the retention period (the entry's TTL), so the next token is {@code token + 1}.
- * After the entry is gone (retention over, {@code clear()}, a cluster restart) the next token is
- * {@code clusterTime * 1000}, which is larger than every earlier token as long as the cluster clock did not step back
- * by more than the retention and a key is not taken more than 1000 times per millisecond.
+ * <p>The map value is {@code owner|token|expiresAt|grantor|deadline}: the owner of the lock ({@code ""} when free),
+ * its fencing token, when its lease ends in cluster time (milliseconds), the UUID of the member that granted or last
+ * renewed it, and when its lease ends on that member's monotonic clock ({@link System#nanoTime()}). A released lock
+ * stays as a tombstone {@code |token|0} and an expired one as it was, each for the retention period (the entry's
+ * TTL), so the next token follows on from it.
  *
- * <p>The lease is checked against {@code expiresAt}, not left to Hazelcast's expiry (which lags by up to the
- * expiration task period, 5 s by default): a lapsed lease never blocks anyone.
+ * <p><b>Lease ends.</b> The member that granted or last renewed a lease judges it by its monotonic deadline; only
+ * another member (after a migration or a fail-over) falls back to {@code expiresAt} in cluster time. Cluster time is
+ * the local wall clock plus an offset that every master heartbeat resets to {@code masterTime - localTime}, so it
+ * steps back by a heartbeat's transit delay after a member was paused and forward again at the next heartbeat: a
+ * lease judged by it would end early by that step. The monotonic deadline does not move with either clock.
+ *
+ * <p><b>Fencing tokens</b> are {@code high << 14 | slot}. {@code slot} is the granting member's cluster join version
+ * modulo 2<sup>14</sup> (unique among the members of a cluster, and kept by each side of a split brain, so the two
+ * sides of a partition, whose owners of one key are different members, never issue the same token). {@code high} is
+ * {@code max(previous high + 1, clusterTime × 64)}: each grant strictly exceeds the previous token of the key on this
+ * side of any partition, and after the entry is gone (retention over, {@code clear()}, a cluster restart, a merge
+ * that kept the other side's entry) the clock term is larger than every earlier token as long as the cluster clock
+ * did not step back by more than the gap and a key was not taken more than 64 times per millisecond on average.
+ *
+ * <p>The lease is never left to Hazelcast's expiry (which lags by up to the expiration task period, 5 s by default):
+ * a lapsed lease never blocks anyone.
  *
  * <p>Backups replay the value the primary wrote ({@link #getBackupProcessor()}): re-running the decision on the backup
  * would compute a different token from a different clock. A new instance per call: an embedded caller's instance is
  * used as is, and the primary keeps its decision in it for the backup.
  *
  * <p>Results: acquire returns the token (positive) or minus the milliseconds left on the holder's lease; release and
- * renew return 1 when the owner held the lock, else 0.
+ * renew return 1 when the owner held the lock, else 0. Never null.
  */
 final class LockEntryProcessor implements EntryProcessor<String, String, Long>, DataSerializable,
         HazelcastInstanceAware {
@@ -45,6 +60,10 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
     static final byte RENEW = 3;
     /** Added to every entry's Hazelcast ttl: see {@link #write}. */
     static final long EXPIRY_SLACK_MILLIS = 2000;
+    /** Low bits of a token: the granting member's slot. */
+    static final int MEMBER_BITS = 14;
+    /** Clock term of a token: cluster milliseconds times this. */
+    static final long TICKS_PER_MILLI = 64;
     /** Backup replay: writes {@link #applied} with {@link #appliedTtlMillis}, decides nothing. */
     private static final byte APPLY = 4;
 
@@ -99,38 +118,47 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         }
         // A retried operation may run this instance again: decide afresh.
         applied = null;
+        Member local = instance.getCluster().getLocalMember();
+        String me = local.getUuid().toString();
         long now = instance.getCluster().getClusterTime();
+        long nanoNow = System.nanoTime();
         String current = entry.getValue(); // null when absent or already expired
         String currentOwner = "";
         long currentToken = 0;
-        long expiresAt = 0;
+        long remainingMillis = 0;
         if (current != null) {
-            int first = current.indexOf('|');
-            int second = current.indexOf('|', first + 1);
-            currentOwner = current.substring(0, first);
-            currentToken = Long.parseLong(current.substring(first + 1, second));
-            expiresAt = Long.parseLong(current.substring(second + 1));
+            String[] fields = current.split("\\|", -1);
+            currentOwner = fields[0];
+            currentToken = Long.parseLong(fields[1]);
+            long expiresAt = Long.parseLong(fields[2]);
+            if (fields.length >= 5 && fields[3].equals(me)) {
+                // Granted or renewed here: the monotonic deadline, which no clock step moves.
+                long nanosLeft = Long.parseLong(fields[4]) - nanoNow;
+                remainingMillis = nanosLeft <= 0 ? 0 : Math.max(1, nanosLeft / 1_000_000);
+            } else {
+                remainingMillis = Math.max(0, expiresAt - now);
+            }
         }
-        boolean held = !currentOwner.isEmpty() && expiresAt > now;
+        boolean held = !currentOwner.isEmpty() && remainingMillis > 0;
         boolean mine = held && currentOwner.equals(owner);
         switch (kind) {
             case ACQUIRE:
                 if (held && !mine) {
-                    return -Math.max(1, expiresAt - now);
+                    return -remainingMillis;
                 }
                 if (mine) {
                     // The same handle asking again (a retried call): it already holds the lock.
                     return currentToken;
                 }
-                long token = Math.max(currentToken + 1, now * 1000);
-                return write(entry, owner + '|' + token + '|' + (now + leaseMillis), leaseMillis + retentionMillis,
-                        token);
+                long high = Math.max((currentToken >>> MEMBER_BITS) + 1, now * TICKS_PER_MILLI);
+                long token = high << MEMBER_BITS | slot(local);
+                return write(entry, leased(owner, token, now, nanoNow, me), leaseMillis + retentionMillis, token);
             case RENEW:
                 if (!mine) {
                     return 0L;
                 }
-                return write(entry, owner + '|' + currentToken + '|' + (now + leaseMillis),
-                        leaseMillis + retentionMillis, 1L);
+                return write(entry, leased(owner, currentToken, now, nanoNow, me), leaseMillis + retentionMillis,
+                        1L);
             case RELEASE:
                 if (!currentOwner.equals(owner)) {
                     return 0L;
@@ -141,6 +169,21 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
             default:
                 throw new IllegalStateException("unknown lock operation " + kind);
         }
+    }
+
+    private String leased(String owner, long token, long now, long nanoNow, String grantor) {
+        return owner + '|' + token + '|' + (now + leaseMillis) + '|' + grantor + '|'
+                + (nanoNow + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+    }
+
+    /**
+     * This member's token slot: its join version (unique among a cluster's members; a member that joins again, after
+     * a restart or a merge, gets a new one), or a hash of its UUID where the implementation does not expose it.
+     */
+    private static long slot(Member member) {
+        int version = member instanceof MemberImpl impl ? impl.getMemberListJoinVersion() : -1;
+        int basis = version >= 0 ? version : member.getUuid().hashCode();
+        return basis & ((1 << MEMBER_BITS) - 1);
     }
 
     private Long write(ExtendedMapEntry<String, String> entry, String value, long ttlMillis, long result) {

@@ -10,30 +10,31 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 import com.hazelcast.map.listener.MapEvictedListener;
 import io.distlock.LockBackendException;
+import io.distlock.spi.BoundedAwait;
+import io.distlock.spi.KeyedListeners;
 import io.distlock.spi.LockBackend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * Release notifications for one manager: one map-wide entry listener, registered on the first wait and kept until
- * close, dispatching each event by key to the local waiters of that key. One registration per manager rather than one
- * per wait, because a registration is a round trip to every member; the price is that every event of the lock map
- * reaches every manager that ever waited (events carry a value of a few dozen bytes).
+ * close, dispatching each event by key to the local waiters of that key ({@link KeyedListeners}). One registration
+ * per manager rather than one per wait, because a registration is a round trip to every member; the price is that
+ * every event of the lock map reaches every manager that ever waited (events carry a value of a few dozen bytes).
  *
  * <p>Only events that can free a key wake waiters: an update to a tombstone (a release), and removals, expiries,
  * evictions and clears. Events are best effort (lost around reconnects): the core re-checks at the holder's lease end
- * and at least every second anyway. Thread safe.
+ * and at least every second anyway.
+ *
+ * <p>Close never leaves the listener behind on the caller's instance: a registration still running when
+ * {@link #close()} is called is removed as soon as it completes, however late. Thread safe.
  */
 final class ReleaseEvents implements EntryUpdatedListener<String, String>, EntryRemovedListener<String, String>,
         EntryExpiredListener<String, String>, EntryEvictedListener<String, String>, MapClearedListener,
@@ -43,8 +44,8 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
 
     private final IMap<String, String> map;
     private final Duration timeout;
-    private final ConcurrentHashMap<String, Set<Runnable>> subscribers = new ConcurrentHashMap<>();
-    /** Registers off the caller's thread, so a registration that hangs (an unreachable cluster) is bounded. */
+    private final KeyedListeners listeners = new KeyedListeners();
+    /** Registers and removes off the caller's thread, so a call that hangs (an unreachable cluster) is bounded. */
     private final ExecutorService registrar;
     private CompletableFuture<UUID> registration;
     private boolean closed;
@@ -59,26 +60,22 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
         });
     }
 
-    /** Subscribes {@code onRelease} to releases of {@code key}, registering the listener first if needed. */
-    LockBackend.Subscription subscribe(String key, Runnable onRelease) {
-        subscribers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(onRelease);
+    /**
+     * Subscribes {@code onRelease} to releases of {@code key}, registering the listener first if needed, waiting for
+     * that until {@code deadline} (nanoTime).
+     */
+    LockBackend.Subscription subscribe(String key, Runnable onRelease, long deadline) {
+        LockBackend.Subscription subscription = listeners.add(key, onRelease);
         try {
-            awaitRegistration(key);
+            awaitRegistration(key, deadline);
         } catch (RuntimeException e) {
-            unsubscribe(key, onRelease);
+            subscription.close();
             throw e;
         }
-        return () -> unsubscribe(key, onRelease);
+        return subscription;
     }
 
-    private void unsubscribe(String key, Runnable onRelease) {
-        subscribers.computeIfPresent(key, (k, set) -> {
-            set.remove(onRelease);
-            return set.isEmpty() ? null : set;
-        });
-    }
-
-    private void awaitRegistration(String key) {
+    private void awaitRegistration(String key, long deadline) {
         CompletableFuture<UUID> pending;
         synchronized (this) {
             if (closed) {
@@ -90,22 +87,31 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
             }
             pending = registration;
         }
-        try {
-            pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LockBackendException("interrupted while listening for releases of '" + key + "' in map '"
-                    + map.getName() + "'", e);
-        } catch (TimeoutException e) {
-            throw new LockBackendException("listening for releases of '" + key + "' in map '" + map.getName()
-                    + "' got no answer within " + timeout, e);
-        } catch (ExecutionException e) {
-            throw new LockBackendException("listening for releases of '" + key + "' in map '" + map.getName()
-                    + "' failed: " + e.getCause(), e.getCause());
-        }
+        BoundedAwait.until(pending, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+            @Override
+            public LockBackendException timedOut(TimeoutException e) {
+                return new LockBackendException("listening for releases of '" + key + "' in map '" + map.getName()
+                        + "' got no answer in time (operation timeout " + timeout + ")", e);
+            }
+
+            @Override
+            public LockBackendException interrupted(InterruptedException e) {
+                return new LockBackendException("interrupted while listening for releases of '" + key
+                        + "' in map '" + map.getName() + "'", e);
+            }
+
+            @Override
+            public LockBackendException failed(Throwable cause) {
+                return new LockBackendException("listening for releases of '" + key + "' in map '"
+                        + map.getName() + "' failed: " + cause, cause);
+            }
+        });
     }
 
-    /** Removes the listener (bounded by the timeout) and stops the registrar. Idempotent. */
+    /**
+     * Removes the listener, waiting for that at most the timeout, and stops the registrar. A registration still
+     * running is removed when it completes. Idempotent.
+     */
     void close() {
         CompletableFuture<UUID> registered;
         synchronized (this) {
@@ -115,66 +121,92 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
             closed = true;
             registered = registration;
         }
-        registrar.shutdown();
+        listeners.clear();
         if (registered == null) {
+            registrar.shutdown();
             return;
         }
-        try {
-            UUID id = registered.getNow(null);
-            if (id != null) {
-                CompletableFuture.runAsync(() -> map.removeEntryListener(id))
-                        .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // The registrar runs one task at a time, in order: this removal runs after a registration still running,
+        // and shutdown() lets queued tasks finish. (A completion callback on the registration could run after the
+        // registrar stopped taking tasks, and the listener would stay on the caller's instance.)
+        CompletableFuture<Void> removed = new CompletableFuture<>();
+        registrar.execute(() -> {
+            try {
+                UUID id = registered.isDone() && !registered.isCompletedExceptionally() ? registered.join() : null;
+                if (id != null) {
+                    remove(id);
+                }
+            } finally {
+                removed.complete(null);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException | ExecutionException | TimeoutException e) {
-            // The member drops the registration when our client goes; an embedded one only costs stray events.
+        });
+        registrar.shutdown();
+        try {
+            BoundedAwait.until(removed, System.nanoTime() + timeout.toNanos(), BoundedAwait.Interrupts.FINISH,
+                    new BoundedAwait.Failures() {
+                        @Override
+                        public LockBackendException timedOut(TimeoutException e) {
+                            return new LockBackendException("removing the release listener of map '"
+                                    + map.getName() + "' got no answer within " + timeout, e);
+                        }
+
+                        @Override
+                        public LockBackendException interrupted(InterruptedException e) {
+                            return new LockBackendException("interrupted", e);
+                        }
+
+                        @Override
+                        public LockBackendException failed(Throwable cause) {
+                            return new LockBackendException("removing the release listener of map '"
+                                    + map.getName() + "' failed: " + cause, cause);
+                        }
+                    });
+        } catch (LockBackendException e) {
+            // Still queued or running: it completes on the registrar. A member drops the registration of a client
+            // that goes away; a failed registration left nothing to remove.
+            log.debug("the release listener of map '{}' is removed in the background", map.getName(), e);
+        }
+    }
+
+    private void remove(UUID id) {
+        try {
+            map.removeEntryListener(id);
+        } catch (RuntimeException e) {
+            // The member drops the registration when our client goes; an embedded member only keeps stray events.
             log.debug("removing the release listener of map '{}' failed", map.getName(), e);
         }
-        subscribers.clear();
-    }
-
-    private void wake(String key) {
-        Set<Runnable> waiting = subscribers.get(key);
-        if (waiting != null) {
-            waiting.forEach(Runnable::run);
-        }
-    }
-
-    private void wakeAll() {
-        subscribers.values().forEach(set -> set.forEach(Runnable::run));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> event) {
         // Acquisitions and renewals are updates too; only a tombstone frees the key.
         if (LockEntryProcessor.isFree(event.getValue())) {
-            wake(event.getKey());
+            listeners.signal(event.getKey());
         }
     }
 
     @Override
     public void entryRemoved(EntryEvent<String, String> event) {
-        wake(event.getKey());
+        listeners.signal(event.getKey());
     }
 
     @Override
     public void entryExpired(EntryEvent<String, String> event) {
-        wake(event.getKey());
+        listeners.signal(event.getKey());
     }
 
     @Override
     public void entryEvicted(EntryEvent<String, String> event) {
-        wake(event.getKey());
+        listeners.signal(event.getKey());
     }
 
     @Override
     public void mapCleared(MapEvent event) {
-        wakeAll();
+        listeners.signalAll();
     }
 
     @Override
     public void mapEvicted(MapEvent event) {
-        wakeAll();
+        listeners.signalAll();
     }
 }

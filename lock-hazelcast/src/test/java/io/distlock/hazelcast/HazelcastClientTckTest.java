@@ -28,7 +28,8 @@ class HazelcastClientTckTest extends LockManagerTck {
         cluster = TestCluster.start("client-tck", 2);
         fixture = new HazelcastTckBackend("hazelcast (clients of 2 members)", cluster,
                 settings -> HazelcastLockManager.builder().addresses(cluster.addresses())
-                        .clusterName(cluster.clusterName()).mapName(HazelcastTckBackend.MAP).settings(settings)
+                        .clusterName(cluster.clusterName())
+                        .connectTimeout(TestCluster.CONNECT_TIMEOUT).mapName(HazelcastTckBackend.MAP).settings(settings)
                         .build());
     }
 
@@ -41,7 +42,7 @@ class HazelcastClientTckTest extends LockManagerTck {
 
     private static RecordStore newStore() {
         return HazelcastRecordStore.builder().addresses(cluster.addresses())
-                .clusterName(cluster.clusterName()).mapName(RECORDS)
+                .clusterName(cluster.clusterName()).connectTimeout(TestCluster.CONNECT_TIMEOUT).mapName(RECORDS)
                 .operationTimeout(fixture.settings().operationTimeout()).build();
     }
 

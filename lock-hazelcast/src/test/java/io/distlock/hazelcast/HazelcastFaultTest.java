@@ -1,5 +1,6 @@
 package io.distlock.hazelcast;
 
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import io.distlock.LockBackendException;
 import io.distlock.LockHandle;
 import io.distlock.LockLoss;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("hazelcast faults")
 class HazelcastFaultTest {
 
-    private static final Duration LEASE = Duration.ofMillis(900);
+    /** Three operation timeouts: managers reject a timeout longer than the renewal interval (a third of the lease). */
+    private static final Duration LEASE = Duration.ofSeconds(3);
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final Duration FAILOVER_LEASE = Duration.ofSeconds(4);
 
@@ -64,7 +67,8 @@ class HazelcastFaultTest {
 
     private LockManager clientManager(TestCluster cluster, LockSettings settings) {
         LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
-                .clusterName(cluster.clusterName()).settings(settings).build();
+                .clusterName(cluster.clusterName())
+                .connectTimeout(TestCluster.CONNECT_TIMEOUT).settings(settings).build();
         resources.add(manager);
         return manager;
     }
@@ -174,6 +178,128 @@ class HazelcastFaultTest {
             if (round == 0) {
                 cluster.restartAll();
             }
+        }
+    }
+
+    @Test
+    @DisplayName("an acquire that timed out while the members stalled leaves no ghost lock: the key frees soon after")
+    void timedOutAcquireLeavesNoGhostLock() {
+        TestCluster cluster = cluster("ghost", 1);
+        // A long lease, so a ghost lock would block the key far longer than the bound below.
+        LockSettings settings = LockSettings.defaults().withLease(Duration.ofSeconds(30))
+                .withOperationTimeout(Duration.ofMillis(500));
+        LockManager stalled = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(stalled);
+        LockManager other = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(other);
+        String key = key("ghost");
+        cluster.blockPartitions();
+        try {
+            assertThatThrownBy(() -> stalled.tryLock(key)).isInstanceOf(LockBackendException.class);
+        } finally {
+            // The members resume and run the acquire that nobody waits for any more.
+            cluster.unblockPartitions();
+        }
+        LockHandle next = Awaitility.await("another manager gets " + key + " after the members resume")
+                .atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                .ignoreException(LockBackendException.class)
+                .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+        next.close();
+    }
+
+    @ParameterizedTest(name = "cluster {0}")
+    @ValueSource(strings = {"terminated", "not answering key operations"})
+    @DisplayName("close() of a manager with its own client returns within about one operation timeout in an outage")
+    void closeIsBoundedInAnOutage(String outage) throws InterruptedException {
+        TestCluster cluster = cluster("close-outage", 1);
+        LockManager manager = HazelcastLockManager.builder().addresses(cluster.addresses())
+                .clusterName(cluster.clusterName())
+                .connectTimeout(TestCluster.CONNECT_TIMEOUT).settings(settings()).build();
+        String key = key("close");
+        LockHandle held = manager.tryLock(key).orElseThrow();
+        // A wait registers the release listener, which close() removes.
+        assertThat(manager.tryLock(key, Duration.ofMillis(100))).isEmpty();
+        if (outage.equals("terminated")) {
+            cluster.terminateAll();
+        } else {
+            cluster.blockPartitions();
+        }
+        long start = System.nanoTime();
+        manager.close();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        System.out.printf("close() with the cluster %s took %d ms (operation timeout %d ms)%n", outage,
+                took.toMillis(), TIMEOUT.toMillis());
+        assertThat(took).as("close() with the cluster %s", outage).isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(2));
+    }
+
+    /**
+     * A member's cluster clock steps: every master heartbeat sets its offset to {@code masterTime - localTime}, so a
+     * heartbeat delivered late (a member resumed after a pause) steps it back by its delay, and the next one steps it
+     * forward again. This shifts the granting member's cluster clock as such heartbeats do, on a single member (its
+     * own master, so no heartbeat resets it): back before the grant and forward after it, or forward during the
+     * lease. A lease judged in cluster time then ends early by the step, and a contender gets the key while the
+     * holder's handle says held; judged on the granting member's monotonic clock, it does not move.
+     */
+    @ParameterizedTest(name = "cluster clock {0}")
+    @ValueSource(strings = {"back before the grant, forward after", "forward during the lease"})
+    @DisplayName("a clock step on the granting member does not end a lease early")
+    void clockStepDoesNotShortenALease(String step) throws Exception {
+        TestCluster cluster = cluster("clock-step", 1);
+        Duration lease = Duration.ofSeconds(3);
+        long stepMillis = 2500;
+        LockSettings settings = LockSettings.defaults().withLease(lease).withOperationTimeout(TIMEOUT);
+        LockManager holder = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings).build();
+        resources.add(holder);
+        LockManager contender = HazelcastLockManager.builder().instance(cluster.member(0)).settings(settings)
+                .build();
+        resources.add(contender);
+        MemberClock clock = new MemberClock(cluster.member(0));
+        String key = key("clock");
+        if (step.startsWith("back")) {
+            clock.shift(-stepMillis);
+        }
+        LockHandle held = holder.tryLock(key).orElseThrow();
+        try {
+            // Back before the grant: this is the clock settling again. Otherwise a plain step forward.
+            clock.shift(stepMillis);
+            // Well inside the lease, and before the holder's first renewal (a third of the lease).
+            long end = System.nanoTime() + Duration.ofMillis(900).toNanos();
+            while (System.nanoTime() - end < 0) {
+                Optional<LockHandle> stolen = contender.tryLock(key);
+                stolen.ifPresent(LockHandle::close);
+                assertThat(stolen).as("%s taken while its holder still held it (held: %s) after the clock stepped %s",
+                        key, held.isHeld(), step).isEmpty();
+                Thread.sleep(20); // pacing only
+            }
+            assertThat(held.isHeld()).isTrue();
+        } finally {
+            clock.restore();
+            held.close();
+        }
+    }
+
+    /** The cluster clock offset of one member, shifted as a master heartbeat would, and restored. */
+    private static final class MemberClock {
+        private final Object clock;
+        private final Method get;
+        private final Method set;
+        private final long original;
+
+        MemberClock(com.hazelcast.core.HazelcastInstance member) throws ReflectiveOperationException {
+            clock = ((HazelcastInstanceProxy) member).getOriginal().node.getClusterService().getClusterClock();
+            get = clock.getClass().getDeclaredMethod("getClusterTimeDiff");
+            set = clock.getClass().getDeclaredMethod("setClusterTimeDiff", long.class);
+            get.setAccessible(true);
+            set.setAccessible(true);
+            original = (long) get.invoke(clock);
+        }
+
+        void shift(long millis) throws ReflectiveOperationException {
+            set.invoke(clock, (long) get.invoke(clock) + millis);
+        }
+
+        void restore() throws ReflectiveOperationException {
+            set.invoke(clock, original);
         }
     }
 }

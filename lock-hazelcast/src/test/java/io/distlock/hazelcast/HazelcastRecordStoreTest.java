@@ -63,7 +63,8 @@ class HazelcastRecordStoreTest {
         HazelcastRecordStore.Builder builder = HazelcastRecordStore.builder().mapName(MAP).operationTimeout(TIMEOUT);
         return switch (path) {
             case "member" -> builder.instance(cluster.member(0)).build();
-            case "client" -> builder.addresses(cluster.addresses()).clusterName(cluster.clusterName()).build();
+            case "client" -> builder.addresses(cluster.addresses()).clusterName(cluster.clusterName())
+                    .connectTimeout(TestCluster.CONNECT_TIMEOUT).build();
             case "near-cached client" -> builder.instance(nearCachedClient).build();
             default -> throw new IllegalArgumentException(path);
         };

@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * The TCK fixture on a {@link TestCluster}: managers from {@code factory} (on a member, or each with its own client);
  * an outage occupies every partition thread of every member (calls get no answer, as with paused members, and the data
- * stays), and losing all locks clears the lock map.
+ * stays), losing all locks clears the lock map, and deleting one lock removes its entry.
  */
 final class HazelcastTckBackend implements TckBackend {
 
@@ -67,6 +67,12 @@ final class HazelcastTckBackend implements TckBackend {
             @Override
             public void loseAllLocks() {
                 cluster.member(0).getMap(MAP).clear();
+            }
+
+            /** Removes the entry, as an operator's {@code IMap.remove} would. */
+            @Override
+            public void deleteLock(String key) {
+                cluster.member(0).getMap(MAP).remove(settings().keyPrefix() + key);
             }
         });
     }

@@ -34,6 +34,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestCluster implements AutoCloseable {
 
+    /**
+     * How long clients made by tests wait for their first connection. Longer than the tests' 1 s operation timeout
+     * (the default connect timeout): a machine at load 28 once needed more than that to connect a client.
+     */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
     /** Partition threads per member; {@link #blockPartitions()} occupies each of them. */
     private static final int PARTITION_THREADS = 2;
 

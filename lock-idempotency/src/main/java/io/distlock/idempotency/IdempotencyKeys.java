@@ -302,7 +302,13 @@ public final class IdempotencyKeys {
             return this;
         }
 
-        /** The lock manager that makes runs exclusive; required. The caller keeps closing it. */
+        /**
+         * The lock manager that makes runs exclusive; required. The caller keeps closing it.
+         *
+         * @param locks the lock manager
+         * @return this builder
+         * @throws NullPointerException if {@code locks} is null
+         */
         public Builder locks(LockManager locks) {
             this.locks = Objects.requireNonNull(locks, "locks must not be null");
             return this;
@@ -360,7 +366,12 @@ public final class IdempotencyKeys {
             return this;
         }
 
-        /** @throws NullPointerException if the lock manager or the store is not set */
+        /**
+         * Builds the idempotency keys.
+         *
+         * @return the idempotency keys on the given lock manager and store
+         * @throws NullPointerException if the lock manager or the store is not set
+         */
         public IdempotencyKeys build() {
             Objects.requireNonNull(locks, "locks must be set");
             Objects.requireNonNull(store, "store must be set");

@@ -24,10 +24,13 @@ import java.util.function.BiConsumer;
 abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
         permits RedisLockManager.Builder, RedisRecordStore.Builder {
 
-    /** What {@link #build} makes of a client: the client, whether it is owned, and its description for messages. */
+    /**
+     * What {@link #build} makes of a client: the client, whether it is owned, and how its failures are reported
+     * (which also describes the deployment for messages).
+     */
     @FunctionalInterface
     interface Factory<T> {
-        T create(RedissonClient client, boolean ownsClient, String description);
+        T create(RedissonClient client, boolean ownsClient, RedisFailures failures);
     }
 
     private RedissonClient client;
@@ -181,13 +184,13 @@ abstract sealed class RedisClientBuilder<B extends RedisClientBuilder<B>>
                         + "password, database, tls, configure) apply only when the " + what + " builds its own "
                         + "client, not together with client(...)");
             }
-            return factory.create(client, false, "redis (caller's client)");
+            return factory.create(client, false, RedisFailures.of("redis (caller's client)"));
         }
-        RedissonClient owned = connection.connect(operationTimeout);
+        RedisConnection.Connected owned = connection.connect(operationTimeout);
         try {
-            return factory.create(owned, true, connection.describe());
+            return factory.create(owned.client(), true, owned.failures());
         } catch (RuntimeException e) {
-            owned.shutdown();
+            RedisConnection.shutdown(owned.client(), operationTimeout);
             throw e;
         }
     }

@@ -1,6 +1,7 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.spi.BoundedAwait;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -17,6 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
@@ -34,6 +39,8 @@ final class RedisConnection {
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
     /** ASCII digits only: Integer.parseInt also takes '+1' and non-ASCII digits such as '٣'. */
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+    /** What connecting may take beyond the operation timeout: the client's threads and event loops starting. */
+    private static final Duration START_UP = Duration.ofSeconds(5);
 
     private Mode mode;
     private final List<String> addresses = new ArrayList<>();
@@ -105,14 +112,24 @@ final class RedisConnection {
                 || customizer != null;
     }
 
+    /** A client this connection built, with the failure mapping that knows its user, database and handshakes. */
+    record Connected(RedissonClient client, RedisFailures failures) {
+    }
+
     /**
-     * Builds the client and connects now.
+     * Builds the client and connects now. Redisson bounds each network step by the operation timeout (connect,
+     * AUTH, SELECT, PING), so an unreachable server fails within about that; the whole connect is bounded here as
+     * well, by the timeout plus five seconds for the client's own start-up (class loading and event loops take
+     * seconds in a cold JVM on a loaded machine), against steps Redisson does not bound, such as a TLS handshake
+     * that a plain-text server never answers.
      *
      * @throws IllegalStateException if no server was given, or a database other than 0 with Cluster
      * @throws IllegalArgumentException if an address is malformed
+     * @throws io.distlock.LockConfigurationException if the server answered but refused the configuration
+     *     (password, database, TLS)
      * @throws LockBackendException if the client could not connect within its timeouts
      */
-    RedissonClient connect(Duration operationTimeout) {
+    Connected connect(Duration operationTimeout) {
         if (mode == null) {
             throw new IllegalStateException("give either client(...) or one of address(...), sentinel(...), "
                     + "cluster(...)");
@@ -121,11 +138,63 @@ final class RedisConnection {
             throw new IllegalStateException("Redis Cluster has only database 0, got database " + database);
         }
         Config config = config(operationTimeout);
+        TlsHandshakes handshakes = new TlsHandshakes(config.getNettyHook(), operationTimeout);
+        config.setNettyHook(handshakes);
+        RedisFailures failures = new RedisFailures(describe(), username, database, handshakes::lastFailure);
+        CompletableFuture<RedissonClient> pending = new CompletableFuture<>();
+        Thread connecting = new Thread(() -> {
+            try {
+                pending.complete(Redisson.create(config));
+            } catch (Throwable e) {
+                pending.completeExceptionally(e);
+            }
+        }, "distlock-redis-connect");
+        connecting.setDaemon(true);
+        connecting.start();
+        long deadline = System.nanoTime() + operationTimeout.toNanos() + START_UP.toNanos();
         try {
-            return Redisson.create(config);
-        } catch (RuntimeException e) {
-            throw new LockBackendException("could not connect to " + describe() + ": " + e.getMessage(), e);
+            // A failed TLS handshake ends the wait at once: Redisson would only time out, seconds later.
+            Object first = BoundedAwait.until(CompletableFuture.anyOf(pending, handshakes.firstFailure()), deadline,
+                    BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+                        @Override
+                        public LockBackendException timedOut(TimeoutException e) {
+                            return failures.timedOut("connecting", operationTimeout.toMillis(), "", e);
+                        }
+
+                        @Override
+                        public LockBackendException interrupted(InterruptedException e) {
+                            return new LockBackendException("connecting to " + describe() + " was interrupted", e);
+                        }
+
+                        @Override
+                        public LockBackendException failed(Throwable cause) {
+                            return failures.failed("connecting", cause);
+                        }
+                    });
+            if (first instanceof Throwable handshake) {
+                throw failures.failed("connecting", handshake);
+            }
+            return new Connected((RedissonClient) first, failures);
+        } catch (LockBackendException e) {
+            // A client that connects after all is nobody's: shut it down when it is there.
+            pending.thenAccept(client -> shutdown(client, operationTimeout));
+            if (!(e instanceof io.distlock.LockConfigurationException)) {
+                Optional<Throwable> handshake = handshakes.diagnose();
+                if (handshake.isPresent()) {
+                    throw failures.failed("connecting", handshake.get());
+                }
+            }
+            throw e;
         }
+    }
+
+    /**
+     * Shuts down a client this library built within about {@code timeout}: Redisson's {@code shutdown()} waits
+     * for its event loops up to 15 s, longer than a container's grace period, for connections that a silent
+     * server never closes.
+     */
+    static void shutdown(RedissonClient client, Duration timeout) {
+        client.shutdown(0, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     /** What the client connects to, for messages: never credentials. */
@@ -195,7 +264,9 @@ final class RedisConnection {
 
     private void common(BaseConfig<?> config, int timeout) {
         config.setTimeout(timeout)
-                // Background reconnects may take longer than one call may; calls are bounded separately.
+                // At least a second: Redisson counts its pool's start-up in the connect timeout, and the first
+                // client in a cold JVM on a loaded machine needs longer than a short operation timeout for that.
+                // A silent server still fails the connect within the operation timeout (PING's response timeout).
                 .setConnectTimeout(Math.max(timeout, 1000))
                 // No retries: a re-sent script may run twice, and a retry would outlast the operation timeout.
                 .setRetryAttempts(0)

@@ -41,6 +41,24 @@ final class RedisKeys {
         return tag(key) + "}:record";
     }
 
+    /**
+     * The Redis Cluster hash slot of a key made here (CRC16/XMODEM of its hash tag, modulo 16384), computed locally:
+     * Redisson's {@code RKeys.getSlot} asks the server.
+     */
+    static int slot(String redisKey) {
+        int open = redisKey.indexOf('{');
+        int close = redisKey.indexOf('}', open + 1);
+        String hashed = open >= 0 && close > open + 1 ? redisKey.substring(open + 1, close) : redisKey;
+        int crc = 0;
+        for (byte b : hashed.getBytes(StandardCharsets.UTF_8)) {
+            crc ^= (b & 0xff) << 8;
+            for (int i = 0; i < 8; i++) {
+                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            }
+        }
+        return (crc & 0xffff) % 16384;
+    }
+
     private static String tag(String key) {
         return NAMESPACE + ENCODER.encodeToString(key.getBytes(StandardCharsets.UTF_8));
     }

@@ -56,8 +56,44 @@ public final class RedisLockManager {
     public static final class Builder extends RedisClientBuilder<Builder> {
         private LockSettings settings = LockSettings.defaults();
         private Duration fenceRetention = DEFAULT_FENCE_RETENTION;
+        private RedisLockBackend.ReplicaAcks replicaAcks = RedisLockBackend.ReplicaAcks.NONE;
 
         private Builder() {
+        }
+
+        /**
+         * Makes every acquisition and renewal count only once {@code replicas} replicas have confirmed it: the
+         * script is pipelined with {@code WAIT replicas timeout} (one round trip, plus the replication delay). A
+         * master cut off from its replicas then can neither grant a lock nor extend one, so after a failover the
+         * old holder's handle stops saying {@code isHeld()} before the promoted replica lets anyone else in
+         * (clocks permitting), instead of for as long as the old master stays reachable. An acquisition that is not
+         * confirmed in time fails with {@link LockBackendException} and is released; a renewal that is not
+         * confirmed is retried until the lease ends, then the lock is reported lost
+         * ({@code BACKEND_UNREACHABLE}). Default: off (0), Redis's asynchronous replication alone.
+         *
+         * <p>Costs: each acquire and renewal waits for the slowest of the {@code replicas} fastest replicas; with
+         * fewer replicas connected than asked for, every acquisition fails. {@code WAIT} does not roll a write
+         * back: a lock taken on an isolated master stays there (nobody can see it) until its lease ends.
+         *
+         * @param replicas how many replicas must confirm, 0 to turn this off
+         * @param timeout how long the master waits for them; shorter than the operation timeout (checked at
+         *     {@code build()})
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code replicas} is negative, or {@code timeout} is shorter than 1 ms
+         *     while {@code replicas} is positive
+         */
+        public Builder waitForReplicas(int replicas, Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout must not be null");
+            if (replicas < 0) {
+                throw new IllegalArgumentException("replicas must not be negative, got " + replicas);
+            }
+            if (replicas > 0 && timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("the replica timeout must be at least 1 ms, got " + timeout);
+            }
+            this.replicaAcks = replicas == 0 ? RedisLockBackend.ReplicaAcks.NONE
+                    : new RedisLockBackend.ReplicaAcks(replicas, timeout);
+            return this;
         }
 
         /**
@@ -98,20 +134,27 @@ public final class RedisLockManager {
          *
          * @return a new manager; it closes the client it created, never the caller's
          * @throws IllegalStateException if neither a client nor a server ({@code address}, {@code sentinel},
-         *     {@code cluster}) was given, a client was combined with connection settings, or a database other than
-         *     0 was given for a Cluster
+         *     {@code cluster}) was given, a client was combined with connection settings, a database other than
+         *     0 was given for a Cluster, or the replica timeout is not shorter than the operation timeout
          * @throws IllegalArgumentException if an address is malformed (host, port, scheme, credentials or path in
          *     it), or {@code tls(true)} was combined with a {@code redis://} address
-         * @throws LockBackendException if Redis could not be reached or refused the credentials within the
+         * @throws io.distlock.LockConfigurationException if Redis answered but refused the configuration (wrong or
+         *     missing password, unknown database, failed TLS handshake); the first line of the message says which
+         * @throws LockBackendException if Redis could not be reached within the
          *     timeouts (no retries: the cause says why)
          */
         public LockManager build() {
+            if (replicaAcks.replicas() > 0 && replicaAcks.timeout().compareTo(settings.operationTimeout()) >= 0) {
+                throw new IllegalStateException("the replica timeout of waitForReplicas (" + replicaAcks.timeout()
+                        + ") must be shorter than the operation timeout (" + settings.operationTimeout() + "), "
+                        + "which bounds the whole call");
+            }
             return build("manager", settings.operationTimeout(), this::create);
         }
 
-        private LockManager create(RedissonClient redisson, boolean owns, String description) {
-            return LockManagerCore.create(new RedisLockBackend(redisson, owns, description,
-                    settings.operationTimeout(), fenceRetention), settings);
+        private LockManager create(RedissonClient redisson, boolean owns, RedisFailures failures) {
+            return LockManagerCore.create(new RedisLockBackend(redisson, owns, failures,
+                    settings.operationTimeout(), fenceRetention, replicaAcks), settings);
         }
     }
 }

@@ -124,12 +124,14 @@ public final class RedisRecordStore {
          *     0 was given for a Cluster
          * @throws IllegalArgumentException if an address is malformed (host, port, scheme, credentials or path in
          *     it), or {@code tls(true)} was combined with a {@code redis://} address
-         * @throws LockBackendException if Redis could not be reached or refused the credentials within the
+         * @throws io.distlock.LockConfigurationException if Redis answered but refused the configuration (wrong or
+         *     missing password, unknown database, failed TLS handshake); the first line of the message says which
+         * @throws LockBackendException if Redis could not be reached within the
          *     timeouts (no retries: the cause says why)
          */
         public RecordStore build() {
-            return build("store", operationTimeout, (client, owns, description) ->
-                    new RedisRecords(client, owns, description, keyPrefix, maxValueBytes, operationTimeout));
+            return build("store", operationTimeout, (client, owns, failures) ->
+                    new RedisRecords(client, owns, failures, keyPrefix, maxValueBytes, operationTimeout));
         }
     }
 }

@@ -56,11 +56,11 @@ final class RedisRecords implements RecordStore {
     private final RScript script;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    RedisRecords(RedissonClient client, boolean ownsClient, String description, String keyPrefix,
+    RedisRecords(RedissonClient client, boolean ownsClient, RedisFailures failures, String keyPrefix,
                  int maxValueBytes, Duration operationTimeout) {
         this.client = client;
         this.ownsClient = ownsClient;
-        this.calls = new RedisCalls(description, operationTimeout);
+        this.calls = new RedisCalls(failures, operationTimeout);
         this.keyPrefix = keyPrefix;
         this.maxValueBytes = maxValueBytes;
         this.timeout = operationTimeout;
@@ -86,8 +86,8 @@ final class RedisRecords implements RecordStore {
         String recordKey = recordKey(key);
         checkValue(key, value);
         long ttlMillis = ttlMillis(ttl);
-        return Boolean.TRUE.equals(await("storing", key, true,
-                () -> bucket(recordKey).setIfAbsentAsync(value, Duration.ofMillis(ttlMillis))));
+        return awaitReply("storing", key, () -> bucket(recordKey).setIfAbsentAsync(value,
+                Duration.ofMillis(ttlMillis)));
     }
 
     @Override
@@ -106,9 +106,9 @@ final class RedisRecords implements RecordStore {
             // No stored value can be this large, so it cannot match; no need to send it.
             return false;
         }
-        Long replaced = await("replacing", key, true, () -> script.evalAsync(recordKey, RScript.Mode.READ_WRITE,
+        Long replaced = awaitReply("replacing", key, () -> script.evalAsync(recordKey, RScript.Mode.READ_WRITE,
                 REPLACE, RScript.ReturnType.INTEGER, List.of(recordKey), expected, value, ttlMillis));
-        return replaced != null && replaced == 1;
+        return replaced == 1;
     }
 
     @Override
@@ -118,15 +118,15 @@ final class RedisRecords implements RecordStore {
         if (expected.length > maxValueBytes) {
             return false;
         }
-        Long removed = await("removing", key, true, () -> script.evalAsync(recordKey, RScript.Mode.READ_WRITE, REMOVE,
-                RScript.ReturnType.INTEGER, List.of(recordKey), expected));
-        return removed != null && removed == 1;
+        Long removed = awaitReply("removing", key, () -> script.evalAsync(recordKey, RScript.Mode.READ_WRITE,
+                REMOVE, RScript.ReturnType.INTEGER, List.of(recordKey), expected));
+        return removed == 1;
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true) && ownsClient) {
-            client.shutdown();
+            RedisConnection.shutdown(client, timeout);
         }
     }
 
@@ -170,6 +170,12 @@ final class RedisRecords implements RecordStore {
     private <T> T await(String action, String key, boolean write, Supplier<RFuture<T>> call) {
         String what = action + " record '" + key + "'";
         return calls.await(calls.send(what, call), what, write ? "; whether it was applied is unknown" : "");
+    }
+
+    /** As {@link #await}, for a write whose reply must have a value (nil would read as "not stored"). */
+    private <T> T awaitReply(String action, String key, Supplier<RFuture<T>> call) {
+        String what = action + " record '" + key + "'";
+        return calls.awaitReply(calls.send(what, call), what, "; whether it was applied is unknown");
     }
 
     @Override

@@ -83,6 +83,28 @@ final class RedisScripts {
             return 0
             """;
 
+    /**
+     * KEYS: lock keys, all in one Cluster slot. ARGV: their owners in the same order, then the lease in ms. Renews
+     * each key its owner still holds, as {@link #RENEW} does; returns 1 or 0 per key, in order.
+     */
+    static final String RENEW_ALL = """
+            local lease = ARGV[#ARGV]
+            local out = {}
+            for i, key in ipairs(KEYS) do
+              local r = 0
+              local v = redis.call('GET', key)
+              if v then
+                local sep = string.find(v, ':', 1, true)
+                if sep and string.sub(v, sep + 1) == ARGV[i] then
+                  redis.call('PEXPIRE', key, lease)
+                  r = 1
+                end
+              end
+              out[i] = r
+            end
+            return out
+            """;
+
     private RedisScripts() {
     }
 }

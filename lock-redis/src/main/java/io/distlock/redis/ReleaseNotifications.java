@@ -1,6 +1,8 @@
 package io.distlock.redis;
 
 import io.distlock.LockBackendException;
+import io.distlock.spi.KeyedListeners;
+import io.distlock.spi.LockBackend;
 import org.redisson.api.RFuture;
 import org.redisson.api.RTopic;
 import org.redisson.api.listener.MessageListener;
@@ -8,9 +10,6 @@ import org.redisson.api.listener.StatusListener;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One subscription per manager to the release channel, shared by all its waiting calls and dispatched by lock key
@@ -33,7 +32,8 @@ final class ReleaseNotifications {
 
     private final RTopic topic;
     private final RedisCalls calls;
-    private final ConcurrentHashMap<String, Set<Runnable>> listeners = new ConcurrentHashMap<>();
+    /** Joined and left inside compute(): a waiter never joins a key's set that a leaving waiter just dropped. */
+    private final KeyedListeners listeners = new KeyedListeners();
     private final Object lock = new Object();
     /** The pending or completed subscription; null before the first wait or after a failed attempt. */
     private RFuture<Integer> messages;
@@ -42,9 +42,13 @@ final class ReleaseNotifications {
     private boolean closed;
     private volatile boolean subscribed;
 
-    ReleaseNotifications(RTopic topic, RedisCalls calls) {
+    /** Whether the server answers an ordinary call right now, within a short time; never throws. */
+    private final java.util.function.BooleanSupplier answers;
+
+    ReleaseNotifications(RTopic topic, RedisCalls calls, java.util.function.BooleanSupplier answers) {
         this.topic = topic;
         this.calls = calls;
+        this.answers = answers;
     }
 
     static RTopic topic(org.redisson.api.RedissonClient client) {
@@ -54,28 +58,25 @@ final class ReleaseNotifications {
     /**
      * Registers {@code onRelease} for {@code lockKey}, subscribing first if this is the manager's first wait.
      *
-     * @throws LockBackendException naming {@code key} if the subscription is not confirmed within the operation
-     *     timeout
+     * @throws LockBackendException naming {@code key} if the subscription is not confirmed by {@code deadlineNanos}
+     *     (at most one operation timeout from now)
      * @throws IllegalStateException if {@link #close} was called
      */
-    Runnable add(String lockKey, Runnable onRelease, String key) {
-        listeners.computeIfAbsent(lockKey, k -> ConcurrentHashMap.newKeySet()).add(onRelease);
-        Runnable remove = () -> listeners.computeIfPresent(lockKey, (k, set) -> {
-            set.remove(onRelease);
-            return set.isEmpty() ? null : set;
-        });
+    LockBackend.Subscription add(String lockKey, Runnable onRelease, String key, long deadlineNanos) {
+        LockBackend.Subscription subscription = listeners.add(lockKey, onRelease);
         if (!subscribed) {
             try {
-                awaitSubscribed(key);
+                awaitSubscribed(key, deadlineNanos);
             } catch (RuntimeException e) {
-                remove.run();
+                subscription.close();
                 throw e;
             }
         }
-        return remove;
+        return subscription;
     }
 
-    private void awaitSubscribed(String key) {
+    private void awaitSubscribed(String key, long deadlineNanos) {
+        long startNanos = System.nanoTime();
         RFuture<Integer> pending;
         synchronized (lock) {
             if (closed) {
@@ -102,19 +103,32 @@ final class ReleaseNotifications {
             }
             pending = messages;
         }
-        calls.await(pending, "subscribing to releases of lock '" + key + "'", "");
+        String what = "subscribing to releases of lock '" + key + "'";
+        // Only a subscription that had most of an operation timeout is evidence of a refusal; a short remaining
+        // wait may simply have run out.
+        boolean wholeTimeout = deadlineNanos - startNanos >= calls.timeout().toNanos() / 2;
+        try {
+            calls.awaitUntil(pending, what, "", deadlineNanos);
+        } catch (io.distlock.LockConfigurationException e) {
+            throw e;
+        } catch (LockBackendException e) {
+            if (wholeTimeout && !Thread.currentThread().isInterrupted() && answers.getAsBoolean()) {
+                throw calls.failures().subscriptionRefused(what, RedisKeys.RELEASE_CHANNEL,
+                        calls.timeout().toMillis(), e);
+            }
+            throw e;
+        }
         subscribed = true;
     }
 
     private void onMessage(CharSequence channel, String lockKey) {
-        Set<Runnable> set = listeners.get(lockKey);
-        if (set != null) {
-            set.forEach(Runnable::run);
+        if (lockKey != null) {
+            listeners.signal(lockKey);
         }
     }
 
     private void wakeAll() {
-        listeners.values().forEach(set -> set.forEach(Runnable::run));
+        listeners.signalAll();
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.distlock.redis;
 
-import io.distlock.LockBackendException;
 import io.distlock.LockHandle;
 import io.distlock.LockManager;
 import io.distlock.LockManagers;
@@ -76,25 +75,52 @@ class RedisAuthTest {
                      + "?timeout=1s"))) {
             exercise(a, b);
         }
-        assertThatThrownBy(() -> RedisLockManager.builder().address(server.address()).password("wrong")
+        assertThatThrownBy(() -> RedisLockManager.builder().address(server.address()).password("not-" + PASSWORD)
                 .settings(settings()).build())
-                .isInstanceOf(LockBackendException.class).hasMessageNotContaining("wrong");
+                .isInstanceOf(io.distlock.LockConfigurationException.class).hasMessageNotContaining("not-" + PASSWORD);
         assertThatThrownBy(() -> RedisLockManager.builder().address(server.address()).settings(settings()).build())
-                .isInstanceOf(LockBackendException.class);
+                .isInstanceOf(io.distlock.LockConfigurationException.class);
+    }
+
+    @Test
+    @DisplayName("redis://PASSWORD@host: the user info alone is the password, and no message shows it")
+    void passwordOnlyUserInfo() throws Exception {
+        try (LockManager a = LockManagers.create(URI.create("redis://" + PASSWORD + "@" + server.address()
+                + "?timeout=1s"));
+             LockManager b = LockManagers.create(URI.create("redis://:" + PASSWORD + "@" + server.address()
+                     + "?timeout=1s"))) {
+            exercise(a, b);
+        }
+        String wrong = "not-the-" + PASSWORD;
+        assertThatThrownBy(() -> LockManagers.create(URI.create("redis://" + wrong + "@" + server.address()
+                + "?timeout=1s")))
+                .isInstanceOf(io.distlock.LockConfigurationException.class)
+                .hasMessageStartingWith("Redis refused the password for user 'default'")
+                .hasMessageNotContaining(wrong);
+        // An error the provider finds in the URI itself quotes the URI: redacted.
+        assertThatThrownBy(() -> LockManagers.create(URI.create("redis://" + PASSWORD + "@" + server.address()
+                + "/x?timeout=1s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("***@")
+                .hasMessageNotContaining(PASSWORD);
+        assertThatThrownBy(() -> LockManagers.create(URI.create("redis://" + PASSWORD + "@" + server.address()
+                + "," + server.address() + "?timeout=1s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining(PASSWORD);
     }
 
     @Test
     @DisplayName("ACL user with only the documented minimal permissions: acquire, wait, release and renew work")
     void aclUser() throws Exception {
         try (LockManager a = RedisLockManager.builder().address(server.address()).username(USER)
-                .password(USER_PASSWORD).settings(settings().withLease(Duration.ofMillis(300))).build();
+                .password(USER_PASSWORD).settings(settings().withOperationTimeout(Duration.ofMillis(500))
+                        .withLease(Duration.ofMillis(1500))).build();
              LockManager b = LockManagers.create(URI.create("redis://" + USER + ":" + USER_PASSWORD + "@"
                      + server.address() + "?timeout=1s"))) {
             exercise(a, b);
             // Renewal (PEXPIRE inside the script) under the ACL: held across several short leases.
             String key = "auth-renew:" + UUID.randomUUID();
             try (LockHandle held = a.tryLock(key).orElseThrow()) {
-                org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(900)).until(() -> true);
+                org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(2000)).atMost(Duration.ofSeconds(5))
+                        .until(() -> true);
                 assertThat(held.isHeld()).isTrue();
                 assertThat(b.tryLock(key)).isEmpty();
             }

@@ -101,6 +101,38 @@ class RedisBehaviourTest {
     }
 
     @Test
+    @DisplayName("renewAll renews many locks with one script call, reports a lock held by another owner as "
+            + "NOT_OWNER, and sets the lease of each")
+    void renewAllIsOneCall() {
+        RedisConnection connection = new RedisConnection();
+        connection.single(server.address());
+        RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(1));
+        try (RedisLockBackend backend = new RedisLockBackend(connected.client(), true, connected.failures(),
+                Duration.ofSeconds(1), Duration.ofMinutes(1), RedisLockBackend.ReplicaAcks.NONE)) {
+            List<io.distlock.spi.Renewal> renewals = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String key = key("renew-all-" + i);
+                assertThat(backend.tryAcquire(key, "owner-" + i, Duration.ofSeconds(5)).isAcquired()).isTrue();
+                renewals.add(new io.distlock.spi.Renewal(key, i == 7 ? "someone-else" : "owner-" + i));
+            }
+            backend.renewAll(renewals.subList(0, 1), Duration.ofSeconds(60), System.nanoTime() + 1_000_000_000L);
+            long before = scriptAndSubscribeCalls();
+            List<io.distlock.spi.RenewalResult> results = backend.renewAll(renewals, Duration.ofSeconds(60),
+                    System.nanoTime() + 1_000_000_000L);
+            assertThat(scriptAndSubscribeCalls() - before).as("script calls of renewing 20 locks").isEqualTo(1);
+            for (int i = 0; i < results.size(); i++) {
+                assertThat(results.get(i).status()).as("lock %d", i).isEqualTo(i == 7
+                        ? io.distlock.spi.RenewalResult.Status.NOT_OWNER
+                        : io.distlock.spi.RenewalResult.Status.RENEWED);
+            }
+            long pttl = Long.parseLong(server.cli("PTTL", RedisKeys.lockKey(renewals.get(3).key())));
+            assertThat(pttl).as("lease after renewAll").isGreaterThan(30_000);
+            long notRenewed = Long.parseLong(server.cli("PTTL", RedisKeys.lockKey(renewals.get(7).key())));
+            assertThat(notRenewed).as("lease of the lock held by another owner").isLessThanOrEqualTo(5_000);
+        }
+    }
+
+    @Test
     @DisplayName("waits share one subscription per manager, across keys, and are woken by the release")
     void oneSubscriptionPerManager() throws Exception {
         try (LockManager holder = manager(); LockManager waiting = manager()) {
@@ -233,7 +265,7 @@ class RedisBehaviourTest {
     @DisplayName("URIs: prefix and lease parameters apply; malformed Redis URIs name the problem")
     void uris() {
         try (LockManager a = LockManagers.create(URI.create("redis://" + server.address()
-                + "/3?prefix=app1:&lease=5s"));
+                + "/3?prefix=app1:&lease=5s&timeout=1s"));
              LockManager b = LockManagers.create(URI.create("redis://" + server.address() + "/3?prefix=app2:"))) {
             String key = key("uri");
             // Different prefixes are different locks.

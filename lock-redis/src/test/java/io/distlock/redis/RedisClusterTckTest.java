@@ -36,8 +36,12 @@ class RedisClusterTckTest extends LockManagerTck {
     static void startCluster() {
         cluster = RedisCluster.start();
         String uri = "redis-cluster://" + String.join(",", cluster.addresses());
-        backend = new RedisTckBackend("redis-cluster (3 masters)", settings -> LockManagers.create(
-                URI.create(uri + RedisTckBackend.query(settings))), cluster.faults());
+        // From URIs, except where the settings carry what a URI cannot (listeners): then the same cluster through
+        // the builder.
+        backend = new RedisTckBackend("redis-cluster (3 masters)", settings -> settings.listeners().isEmpty()
+                ? LockManagers.create(URI.create(uri + RedisTckBackend.query(settings)))
+                : RedisLockManager.builder().cluster(cluster.addresses()).settings(settings).build(),
+                cluster.faults());
     }
 
     @AfterAll
@@ -78,5 +82,35 @@ class RedisClusterTckTest extends LockManagerTck {
     @Override
     protected TckBackend backend() {
         return backend;
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("renewAll across many slots: one script per slot, every lock renewed, none refused as CROSSSLOT")
+    void renewAllAcrossSlots() {
+        RedisConnection connection = new RedisConnection();
+        connection.cluster(cluster.addresses());
+        RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(2));
+        try (RedisLockBackend redis = new RedisLockBackend(connected.client(), true, connected.failures(),
+                Duration.ofSeconds(2), Duration.ofMinutes(1), RedisLockBackend.ReplicaAcks.NONE)) {
+            java.util.List<io.distlock.spi.Renewal> renewals = new java.util.ArrayList<>();
+            java.util.Set<Integer> slots = new java.util.HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                String key = "renew-all:" + i + ":" + java.util.UUID.randomUUID();
+                org.assertj.core.api.Assertions.assertThat(redis.tryAcquire(key, "owner-" + i,
+                        Duration.ofSeconds(5)).isAcquired()).isTrue();
+                renewals.add(new io.distlock.spi.Renewal(key, "owner-" + i));
+                slots.add(RedisKeys.slot(RedisKeys.lockKey(key)));
+            }
+            // Keys of the lock-key shape hash to the slot Redis computes.
+            String probe = RedisKeys.lockKey(renewals.get(0).key());
+            org.assertj.core.api.Assertions.assertThat(Integer.parseInt(cluster.nodes().get(0)
+                    .cli("CLUSTER", "KEYSLOT", probe))).isEqualTo(RedisKeys.slot(probe));
+            org.assertj.core.api.Assertions.assertThat(slots).hasSizeGreaterThan(3);
+            java.util.List<io.distlock.spi.RenewalResult> results = redis.renewAll(renewals, Duration.ofSeconds(60),
+                    System.nanoTime() + 2_000_000_000L);
+            org.assertj.core.api.Assertions.assertThat(results).hasSize(30).allSatisfy(r ->
+                    org.assertj.core.api.Assertions.assertThat(r.status())
+                            .isEqualTo(io.distlock.spi.RenewalResult.Status.RENEWED));
+        }
     }
 }

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RedisFaultTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(500);
-    private static final Duration LEASE = Duration.ofMillis(600);
+    /** Three operation timeouts: renewal (a third of the lease) must not be shorter than one call may take. */
+    private static final Duration LEASE = Duration.ofMillis(1500);
     private static final Duration SOON = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -152,26 +153,161 @@ class RedisFaultTest {
     }
 
     @Test
-    @DisplayName("SIGSTOP: tryLock throws LockBackendException within the operation timeout, then works on SIGCONT")
+    @DisplayName("SIGSTOP 1.5 s during an acquire with a 30 s lease: LockBackendException in time, and once the server "
+            + "resumes another manager gets the key within 2 s (no ghost lock from the late script)")
     void stalledServerThrowsInTime() {
         RedisServer server = server();
-        LockManager manager = manager(server, settings());
+        LockSettings longLease = settings().withLease(Duration.ofSeconds(30));
+        LockManager manager = manager(server, longLease);
+        LockManager other = manager(server, longLease);
         String key = key("stalled");
         manager.tryLock(key).orElseThrow().close();
+        other.tryLock(key).orElseThrow().close();
         server.pause();
+        long paused = System.nanoTime();
         try {
-            long start = System.nanoTime();
             assertThatThrownBy(() -> manager.tryLock(key)).isInstanceOf(LockBackendException.class)
                     .hasMessageContaining(key);
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plusSeconds(1));
+            assertThat(Duration.ofNanos(System.nanoTime() - paused)).isLessThan(TIMEOUT.plusSeconds(1));
+            // The fault lasts 1.5 s: the script waits in the server's socket buffer and runs when it resumes.
+            Duration left = Duration.ofMillis(1500).minusNanos(System.nanoTime() - paused);
+            if (!left.isNegative()) {
+                Awaitility.await().pollDelay(left).atMost(left.plusSeconds(1)).until(() -> true);
+            }
         } finally {
             server.resume();
         }
-        // The attempt that timed out may have run when the server resumed; it must not leave the key locked.
-        LockHandle again = Awaitility.await(key + " lockable after SIGCONT").atMost(SOON)
+        // The late script took the key for an owner whose caller had given up: it must be released, not left for
+        // the rest of its 30 s lease.
+        LockHandle next = Awaitility.await(key + " free for another manager within 2 s of SIGCONT")
+                .atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
                 .ignoreException(LockBackendException.class)
-                .until(() -> manager.tryLock(key).orElse(null), h -> h != null);
-        again.close();
+                .until(() -> other.tryLock(key).orElse(null), h -> h != null);
+        next.close();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("fault-suite")
+    @DisplayName("a caller's client with Redisson's default retries: a stalled acquire script is sent once, never "
+            + "re-sent after the compensating release")
+    void stalledScriptIsNeverResent() throws Exception {
+        RedisServer server = server();
+        org.redisson.config.Config config = new org.redisson.config.Config();
+        // Redisson 3.52's defaults: 4 retries, 1.5 s apart, 3 s response timeout.
+        config.useSingleServer().setAddress("redis://" + server.address());
+        org.redisson.api.RedissonClient client = org.redisson.Redisson.create(config);
+        resources.add(client::shutdown);
+        LockManager manager = RedisLockManager.builder().client(client)
+                .settings(settings().withLease(Duration.ofSeconds(30))).build();
+        resources.add(manager);
+        String key = key("resend");
+        manager.tryLock(key).orElseThrow().close();
+        String acquireSha = sha1(RedisScripts.ACQUIRE);
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("distlock-monitor", ".log");
+        Process monitor = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(server.port()),
+                "MONITOR").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Awaitility.await("MONITOR attached").atMost(SOON).until(() -> java.nio.file.Files.readString(log)
+                    .startsWith("OK"));
+            server.pause();
+            try {
+                assertThatThrownBy(() -> manager.tryLock(key)).isInstanceOf(LockBackendException.class);
+                Awaitility.await().pollDelay(Duration.ofMillis(1500)).atMost(SOON).until(() -> true);
+            } finally {
+                server.resume();
+            }
+            LockHandle again = Awaitility.await(key + " free again").atMost(SOON)
+                    .ignoreException(LockBackendException.class)
+                    .until(() -> manager.tryLock(key).orElse(null), h -> h != null);
+            again.close();
+            // Past Redisson's whole retry schedule (4 x 1.5 s) as it would have run from the stalled call.
+            Awaitility.await().pollDelay(Duration.ofSeconds(7)).atMost(SOON).until(() -> true);
+            // MONITOR lines: time [db addr] "evalsha" "sha" "2" "lock key" "fence key" "owner" "lease" "retention"
+            java.util.regex.Pattern quoted = java.util.regex.Pattern.compile("\"([^\"]*)\"");
+            java.util.Map<String, Long> sendsPerOwner = java.nio.file.Files.readAllLines(log).stream()
+                    .filter(line -> line.toLowerCase(java.util.Locale.ROOT).contains(acquireSha))
+                    .map(line -> quoted.matcher(line).results().map(m -> m.group(1)).toList())
+                    .filter(args -> args.size() > 5)
+                    .collect(java.util.stream.Collectors.groupingBy(args -> args.get(5),
+                            java.util.stream.Collectors.counting()));
+            assertThat(sendsPerOwner).as("acquire scripts per owner seen by MONITOR").isNotEmpty()
+                    .allSatisfy((owner, sends) -> assertThat(sends).as(owner).isEqualTo(1L));
+        } finally {
+            monitor.destroyForcibly();
+            monitor.waitFor();
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
+
+    private static String sha1(String text) throws java.security.NoSuchAlgorithmException {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(digest);
+    }
+
+    @Test
+    @DisplayName("build() against a socket that accepts and never answers: LockBackendException (not a "
+            + "configuration error) within the operation timeout")
+    void silentSocketAtBuild() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+            for (int i = 0; i < 2; i++) {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> RedisLockManager.builder().address(address).settings(settings()).build())
+                        .isInstanceOf(LockBackendException.class)
+                        .isNotInstanceOf(io.distlock.LockConfigurationException.class)
+                        .hasMessageContaining(address);
+                // The first build in a JVM also loads the client's classes; the bound is for the second.
+                if (i == 1) {
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.plusSeconds(1));
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("close() while the server answers nothing (SIGSTOP, sockets open): returns within about one "
+            + "operation timeout, with locks held and a release subscription")
+    void closeWhileStalled() throws InterruptedException {
+        RedisServer server = server();
+        LockManager holder = manager(server, settings().withLease(Duration.ofSeconds(30)));
+        LockManager waiter = manager(server, settings());
+        String key = key("close");
+        holder.tryLock(key).orElseThrow();
+        holder.tryLock(key("close-2")).orElseThrow();
+        // The holder subscribes too: a wait on a key its other handle holds elsewhere.
+        LockHandle foreign = waiter.tryLock(key("close-foreign")).orElseThrow();
+        assertThat(holder.tryLock(foreign.key(), Duration.ofMillis(100))).isEmpty();
+        server.pause();
+        try {
+            long start = System.nanoTime();
+            holder.close();
+            // One release times out (the rest are given up), then the client shuts down within the timeout.
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(TIMEOUT.multipliedBy(2).plusSeconds(1));
+        } finally {
+            server.resume();
+        }
+    }
+
+    @Test
+    @DisplayName("an operator's DEL of a held lock (the TCK fixture's deleteLock): reported lost within one lease, "
+            + "and the stale close leaves the next holder's lock")
+    void foreignDelete() {
+        RedisServer server = server();
+        LockManager holder = manager(server, settings());
+        LockManager other = manager(server, settings());
+        String key = key("deleted");
+        LockHandle old = holder.tryLock(key).orElseThrow();
+        RedisTckBackend.faultsOf(server).deleteLock(key);
+        LockHandle next = other.tryLock(key).orElseThrow();
+        LockLoss loss = Awaitility.await("loss of " + key + " reported").atMost(SOON)
+                .until(() -> old.lost().toCompletableFuture().getNow(null), l -> l != null);
+        assertThat(loss.reason()).isEqualTo(LockLoss.Reason.NOT_OWNER);
+        old.close();
+        assertThat(holder.tryLock(key)).as("the next holder still has " + key).isEmpty();
+        assertThat(next.isHeld()).isTrue();
+        next.close();
     }
 
     @Test

@@ -66,6 +66,11 @@ final class RedisServer implements AutoCloseable {
 
     /** Starts a sentinel on a free port watching {@code master} as {@code masterName}, with a quorum of one. */
     static RedisServer startSentinel(String masterName, RedisServer master) {
+        return startSentinel(masterName, master.port());
+    }
+
+    /** As {@link #startSentinel(String, RedisServer)}, for a master reached on {@code masterPort} (a proxy's). */
+    static RedisServer startSentinel(String masterName, int masterPort) {
         requireRedis();
         Path dir = tempDir("distlock-sentinel-");
         int port = freePort();
@@ -76,7 +81,7 @@ final class RedisServer implements AutoCloseable {
                     "bind 127.0.0.1",
                     "dir " + dir,
                     "logfile " + dir.resolve("sentinel.log"),
-                    "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " 1",
+                    "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
                     "sentinel down-after-milliseconds " + masterName + " 1000",
                     "sentinel failover-timeout " + masterName + " 5000",
                     ""));

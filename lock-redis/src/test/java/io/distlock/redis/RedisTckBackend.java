@@ -36,7 +36,10 @@ final class RedisTckBackend implements TckBackend {
                 + URLEncoder.encode(settings.keyPrefix(), StandardCharsets.UTF_8);
     }
 
-    /** Faults of one server: SIGSTOP/SIGCONT for an outage, FLUSHALL for losing every lock. */
+    /** The key prefix of the settings the TCK starts from (LockSettings' default), applied by deleteLock. */
+    static final String PREFIX = LockSettings.defaults().keyPrefix();
+
+    /** Faults of one server: SIGSTOP/SIGCONT for an outage, FLUSHALL for losing every lock, DEL for one. */
     static Faults faultsOf(RedisServer server) {
         return new Faults() {
             @Override
@@ -52,6 +55,11 @@ final class RedisTckBackend implements TckBackend {
             @Override
             public void loseAllLocks() {
                 server.cli("FLUSHALL");
+            }
+
+            @Override
+            public void deleteLock(String key) {
+                server.cli("DEL", RedisKeys.lockKey(PREFIX + key));
             }
         };
     }

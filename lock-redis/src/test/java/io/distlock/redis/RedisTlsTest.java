@@ -1,6 +1,6 @@
 package io.distlock.redis;
 
-import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
 import io.distlock.LockHandle;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
@@ -84,9 +84,12 @@ class RedisTlsTest {
     }
 
     @Test
-    @DisplayName("rediss:// without trusting the private CA: build fails with LockBackendException")
+    @DisplayName("rediss:// without trusting the private CA: build fails with LockConfigurationException saying so")
     void untrustedCertificate() {
         assertThatThrownBy(() -> RedisLockManager.builder().address("127.0.0.1:" + tlsPort).tls(true)
-                .settings(settings()).build()).isInstanceOf(LockBackendException.class);
+                .settings(settings()).build()).isInstanceOf(LockConfigurationException.class)
+                .satisfies(e -> assertThat(e.getMessage().lines().findFirst().orElse(""))
+                        .contains("TLS handshake failed", "certificate is not trusted")
+                        .doesNotContain("io.netty", "javax.net"));
     }
 }

@@ -59,6 +59,9 @@ public abstract class AbstractTck {
      * Settings with the backend's short lease, for tests that wait for leases. With renewal on, the operation timeout
      * is cut to the renewal interval (a third of the lease) if it is longer: managers reject settings under which a
      * renewal that takes its whole timeout would confirm the lock after its lease.
+     *
+     * @param renewal whether handles are renewed
+     * @return the settings
      */
     protected LockSettings shortLeaseSettings(boolean renewal) {
         LockSettings settings = backend().settings().withLease(backend().shortLease()).withRenewal(renewal);
@@ -116,6 +119,9 @@ public abstract class AbstractTck {
     /**
      * Waits until {@code thread} is in the wait of a bounded {@code tryLock} after a failed attempt (its stack is in
      * the core's waiter), not merely blocked in a backend call, failing with what it threw if it ended instead.
+     *
+     * @param thread the waiting thread
+     * @param thrown what the thread threw, or null while it runs
      */
     protected void awaitWaiting(Thread thread, java.util.function.Supplier<Throwable> thrown) {
         org.awaitility.Awaitility.await(thread.getName() + " waits for a release").atMost(soon())
@@ -147,6 +153,12 @@ public abstract class AbstractTck {
     /**
      * Waits at most {@code bound} for {@code handle}'s loss, failing citing {@code clause}: no test waits for a
      * {@code lost()} without a bound.
+     *
+     * @param handle the handle expected to be lost
+     * @param bound how long to wait at most
+     * @param clause the clause the test checks
+     * @param why what the loss follows from, for the failure message
+     * @return the loss
      */
     protected LockLoss awaitLoss(LockHandle handle, Duration bound, String clause, String why) {
         return org.awaitility.Awaitility.await("clause " + clause + ": loss of " + handle.key() + " " + why)
@@ -154,7 +166,12 @@ public abstract class AbstractTck {
                 .until(() -> handle.lost().toCompletableFuture().getNow(null), loss -> loss != null);
     }
 
-    /** A key no other test uses, with a readable hint of what the test does. */
+    /**
+     * A key no other test uses, with a readable hint of what the test does.
+     *
+     * @param hint a few words on what the test does
+     * @return the key
+     */
     protected static String randomKey(String hint) {
         return "tck:" + hint + ":" + UUID.randomUUID();
     }
@@ -181,7 +198,12 @@ public abstract class AbstractTck {
         });
     }
 
-    /** Deletes {@code key}'s lock behind its holder, or skips the test with the reason if the fixture cannot. */
+    /**
+     * Deletes {@code key}'s lock behind its holder, or skips the test with the reason if the fixture cannot.
+     *
+     * @param faults the fault injector
+     * @param key the user's key
+     */
     protected void deleteLock(TckBackend.Faults faults, String key) {
         try {
             faults.deleteLock(key);
@@ -190,7 +212,14 @@ public abstract class AbstractTck {
         }
     }
 
-    /** A failure message: "clause N on BACKEND: what was observed". */
+    /**
+     * A failure message: "clause N on BACKEND: what was observed".
+     *
+     * @param clause the clause
+     * @param observed what was observed, a {@link String#format} pattern
+     * @param args the pattern's arguments
+     * @return the message
+     */
     protected String clause(String clause, String observed, Object... args) {
         return "clause " + clause + " on " + backend().name() + ": " + String.format(observed, args);
     }

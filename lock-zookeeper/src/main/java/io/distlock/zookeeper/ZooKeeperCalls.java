@@ -1,6 +1,8 @@
 package io.distlock.zookeeper;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
+import io.distlock.spi.BoundedAwait;
 import org.apache.curator.CuratorZookeeperClient;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
@@ -12,7 +14,6 @@ import org.apache.zookeeper.data.Stat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -84,6 +85,7 @@ final class ZooKeeperCalls {
     ZooKeeper connectedHandle(long deadline, String what) {
         CuratorZookeeperClient zookeeperClient = client.getZookeeperClient();
         if (!zookeeperClient.isConnected()) {
+            checkAuthentication(what);
             long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             boolean connected;
             try {
@@ -96,11 +98,23 @@ final class ZooKeeperCalls {
                 throw new LockBackendException(what + " on " + description + ": " + e, e);
             }
             if (!connected) {
+                checkAuthentication(what);
                 throw new LockBackendException(what + " on " + description
                         + ": not connected to ZooKeeper within the operation timeout " + timeout);
             }
         }
         return handle(what);
+    }
+
+    /**
+     * Throws {@link LockConfigurationException} if the ensemble refused the authentication of the current session:
+     * the client then never connects, and waiting for it would only end in a misleading timeout.
+     */
+    void checkAuthentication(String what) {
+        ZooKeeper current = currentOrNull();
+        if (current != null && current.getState() == ZooKeeper.States.AUTH_FAILED) {
+            throw authFailed(what, new KeeperException.AuthFailedException());
+        }
     }
 
     /** The current session's handle, connected or not. */
@@ -135,47 +149,67 @@ final class ZooKeeperCalls {
     }
 
     /**
-     * Waits for {@code future} until {@code deadline}. On timeout it completes the future with {@link #TIMED_OUT}
-     * itself, so a reply arriving later is handled by the callback (whose {@code complete} returns false), never lost;
-     * if the reply won the race, it is returned.
+     * Waits for {@code future} until {@code deadline}. On timeout (or an interrupt of an interruptible wait) it
+     * completes the future with {@link #TIMED_OUT} itself, so a reply arriving later is handled by the callback
+     * (whose {@code complete} returns false), never lost; if the reply won that race, it is returned.
      */
     Reply await(CompletableFuture<Reply> future, long deadline, boolean uninterruptible, String what) {
-        boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    if (!uninterruptible) {
-                        Thread.currentThread().interrupt();
-                        if (future.complete(TIMED_OUT)) {
-                            throw new LockBackendException(what + " on " + description + ": interrupted", e);
+            return BoundedAwait.until(future, deadline,
+                    uninterruptible ? BoundedAwait.Interrupts.FINISH : BoundedAwait.Interrupts.ABORT,
+                    new BoundedAwait.Failures() {
+                        @Override
+                        public LockBackendException timedOut(TimeoutException e) {
+                            return new LockBackendException(what + " on " + description
+                                    + ": no answer from ZooKeeper in time (the operation timeout " + timeout
+                                    + ", or what was left of a bounded wait)");
                         }
-                        return future.join();
-                    }
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    if (future.complete(TIMED_OUT)) {
-                        throw new LockBackendException(what + " on " + description
-                                + ": no answer from ZooKeeper within the operation timeout " + timeout);
-                    }
-                    return future.join();
-                } catch (ExecutionException e) {
-                    throw new LockBackendException(what + " on " + description + ": " + e.getCause(), e.getCause());
-                }
+
+                        @Override
+                        public LockBackendException interrupted(InterruptedException e) {
+                            return new LockBackendException(what + " on " + description + ": interrupted", e);
+                        }
+
+                        @Override
+                        public LockBackendException failed(Throwable cause) {
+                            return new LockBackendException(what + " on " + description + ": " + cause, cause);
+                        }
+                    });
+        } catch (LockBackendException e) {
+            if (future.complete(TIMED_OUT)) {
+                throw e;
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            // The reply arrived between the end of the wait and our claim on the future: it is the answer.
+            return future.join();
         }
     }
 
-    /** The exception for an unexpected reply, with the matching {@link KeeperException} as cause. */
+    /**
+     * The exception for an unexpected reply, with the matching {@link KeeperException} as cause: a
+     * {@link LockConfigurationException} when the ensemble answered but refused this client (its ACLs or its
+     * authentication), whose message says so first; a plain {@link LockBackendException} otherwise.
+     */
     LockBackendException failure(String what, Reply reply, String detail) {
         KeeperException cause = KeeperException.create(reply.code());
-        return new LockBackendException(what + " on " + description + " failed: " + reply.code()
-                + (detail == null ? "" : "; " + detail), cause);
+        switch (reply.code()) {
+            case NOAUTH:
+                return new LockConfigurationException("ZooKeeper refused access: the ACL of the lock nodes or of "
+                        + "their parent does not allow this client's identity (its authorization) to do this; fix "
+                        + "the ACL or the authorization" + (detail == null ? "" : " (" + detail + ")") + ". While "
+                        + what + " on " + description + ": NOAUTH", cause);
+            case AUTHFAILED:
+                return authFailed(what, cause);
+            default:
+                return new LockBackendException(what + " on " + description + " failed: " + reply.code()
+                        + (detail == null ? "" : "; " + detail), cause);
+        }
+    }
+
+    /** ZooKeeper refused the authentication of the client's session: no request of that session can succeed. */
+    LockConfigurationException authFailed(String what, Throwable cause) {
+        return new LockConfigurationException("ZooKeeper rejected this client's authentication: check the "
+                + "authorization scheme and credentials (or the TLS client certificate). While " + what + " on "
+                + description + ": AUTHFAILED", cause);
     }
 
     /**
@@ -186,16 +220,26 @@ final class ZooKeeperCalls {
     void ensureParents(ZooKeeper zk, String parentPath, int persistentLevels, List<ACL> acl, long deadline,
                        String what) {
         String[] parts = parentPath.substring(1).split("/");
-        StringBuilder path = new StringBuilder();
-        for (int i = 0; i < parts.length; i++) {
-            path.append('/').append(parts[i]);
-            CreateMode mode = i < persistentLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
-            CompletableFuture<Reply> future = new CompletableFuture<>();
-            zk.create(path.toString(), NO_DATA, acl, mode,
-                    (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
-            Reply reply = await(future, deadline, false, what);
-            if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
-                throw failure(what, reply, "could not create parent " + path);
+        // An empty container can be reaped between making (or finding) it and creating its child: start again from
+        // the top then, a few times.
+        for (int pass = 1; ; pass++) {
+            StringBuilder path = new StringBuilder();
+            boolean reaped = false;
+            for (int i = 0; i < parts.length && !reaped; i++) {
+                path.append('/').append(parts[i]);
+                CreateMode mode = i < persistentLevels ? CreateMode.PERSISTENT : CreateMode.CONTAINER;
+                CompletableFuture<Reply> future = new CompletableFuture<>();
+                zk.create(path.toString(), NO_DATA, acl, mode,
+                        (rc, p, ctx, name, stat) -> future.complete(new Reply(rc, stat, null)), null);
+                Reply reply = await(future, deadline, false, what);
+                if (reply.code() == KeeperException.Code.NONODE && i > 0 && pass < 3) {
+                    reaped = true;
+                } else if (reply.code() != KeeperException.Code.OK && reply.code() != KeeperException.Code.NODEEXISTS) {
+                    throw failure(what, reply, "could not create parent " + path);
+                }
+            }
+            if (!reaped) {
+                return;
             }
         }
     }

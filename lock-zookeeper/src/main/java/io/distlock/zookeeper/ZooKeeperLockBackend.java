@@ -3,7 +3,10 @@ package io.distlock.zookeeper;
 import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
+import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.Renewal;
+import io.distlock.spi.RenewalResult;
 import io.distlock.zookeeper.ZooKeeperCalls.Reply;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -29,33 +32,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The ZooKeeper {@link LockBackend}: one EPHEMERAL znode per held key, {@code <locks path>/<encoded key>}, whose data
- * is the owner id.
+ * is the owner id. A node is identified by its creation zxid (czxid), never by its version: every fresh node has
+ * version 0, so a delete "at version 0" would remove whichever node holds the path now.
  * <ul>
- *   <li><b>acquire</b> = one {@code create2} round trip: OK means acquired, with the node's creation zxid as the fencing
+ *   <li><b>acquire</b> = one {@code create2} round trip: OK means acquired, with the node's czxid as the fencing
  *       token; NodeExists means held elsewhere. Parents are CONTAINER nodes, made only when a create finds them
- *       missing, so nothing piles up and the common case stays one round trip.</li>
- *   <li><b>release</b> = one {@code delete} on the session handle that created the node. While that session lives
- *       nobody else can delete or replace its ephemeral node, so deleting the path on that handle deletes our node
- *       and never a successor's; a dead session's handle refuses every request, so a stale release cannot reach a
- *       successor's node either. Nothing is sent when the session is already over.</li>
+ *       missing, so nothing piles up and the common case stays one round trip. The create's callback sends an
+ *       {@code exists} watch on the new node at once (the caller does not wait for it): it confirms that the node
+ *       at the path is still the one with our czxid, and from then on ZooKeeper notifies us of its deletion or
+ *       change.</li>
+ *   <li><b>a node deleted or changed behind our back</b> (an operator's {@code deleteall}, a script; the default ACL
+ *       lets any session do it) is reported as {@link LockLoss.Reason#NOT_OWNER} through the loss listener, and the
+ *       handle's release then sends nothing, so it cannot remove a successor's node.</li>
+ *   <li><b>release</b> = one {@code delete} on the session handle that created the node, sent only while the node is
+ *       confirmed ours by the watch (ZooKeeper delivers a session's notifications before the replies to its later
+ *       requests); an unconfirmed node is read first and deleted only if its czxid is ours. Nothing is sent when
+ *       the session is already over.</li>
+ *   <li><b>renewal</b> = an {@code exists} on the held node every third of the lease, which checks the czxid again
+ *       and re-arms the watch. It is what the local deadline of {@link io.distlock.LockHandle#isHeld()} follows: a
+ *       handle stops saying held one lease after its last confirmed round trip, although ZooKeeper itself needs no
+ *       renewal (the session is the lease). A client that was paused longer than its session thus says "not held"
+ *       the moment it resumes, before it has even noticed that its session expired.</li>
  *   <li><b>waiting</b> = an {@code exists} watch sent by each waiting call without waiting for its answer: ZooKeeper
  *       answers one session's requests in order, so the watch is in place before the core's create is processed and
  *       no release can slip between them. All waiting calls on a key share one {@link Watcher} object, so the client
  *       keeps one watcher per watched key however many calls come and go; it is re-armed after each event while
  *       anyone waits.</li>
- *   <li><b>lease</b> = the session: nothing to renew. Session loss (Curator LOST, or a reconnect on another session)
- *       is reported for every held key as {@link LockLoss.Reason#SESSION_LOST}.</li>
+ *   <li><b>session loss</b> (Curator LOST, or a reconnect on another session) is reported for every held key as
+ *       {@link LockLoss.Reason#SESSION_LOST}.</li>
  * </ul>
  * Requests go straight to the session's {@link ZooKeeper} handle, not through Curator's retry loop: Curator retries
  * after a connection loss, possibly on a new session (a delete repeated there can remove a successor's node), and
  * waits for the connection up to its connection timeout once per call; a lock must decide both itself. Every call is
- * bounded by the operation timeout. A create or delete whose outcome is unknown
- * (timeout, connection loss) is remembered as an orphan and deleted once the same session is connected again, if the
- * node still carries our owner id; a dead session takes its orphans with it. On a caller's client, whose session
- * outlives the backend, {@link #close()} does the same for whatever is left.
+ * bounded by the operation timeout. A create or delete whose outcome is unknown (timeout, connection loss) is
+ * remembered as an orphan and deleted once the same session is connected again, if the node still is ours (czxid, or
+ * session and owner id when the create's answer never came); one clean-up per orphan runs at a time, however often
+ * the connection comes back. A dead session takes its orphans with it. On a caller's client, whose session outlives
+ * the backend, {@link #close()} does the same for whatever is left.
  *
  * <p>Thread safe. Callbacks run on the ZooKeeper event thread and never block.
  */
@@ -72,6 +89,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     private static final int MAX_CREATE_ATTEMPTS = 3;
     private static final String ACQUIRING = "acquiring";
     private static final String RELEASING = "releasing";
+    private static final String RENEWING = "checking";
 
     private final CuratorFramework client;
     private final boolean ownsClient;
@@ -89,12 +107,107 @@ final class ZooKeeperLockBackend implements LockBackend {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile LossListener lossListener = NO_LISTENER;
 
-    /** A node this backend created and has not released: the owner, and the session and handle that created it. */
-    private record Held(String key, String owner, String path, long czxid, long sessionId, ZooKeeper zk) {
+    /**
+     * A node this backend created (or is creating) and has not released: the owner, the session and handle that
+     * created it, and what the watch on it found. It is also that watch's {@link Watcher}: one object per grant, so an
+     * event always names the grant it is about, never a later grant of the same key.
+     */
+    private final class Held implements Watcher {
+        final String key;
+        final String owner;
+        final byte[] ownerBytes;
+        final String path;
+        final long sessionId;
+        final ZooKeeper zk;
+        /** Set from the create's reply before the watch is sent. */
+        volatile long czxid;
+        /** An exists after the create saw our node (and set the watch); until then a release reads first. */
+        volatile boolean confirmed;
+        /** The node was found deleted or replaced behind our back; set before the loss is reported. */
+        volatile boolean gone;
+
+        Held(String key, String owner, byte[] ownerBytes, String path, long sessionId, ZooKeeper zk) {
+            this.key = key;
+            this.owner = owner;
+            this.ownerBytes = ownerBytes;
+            this.path = path;
+            this.sessionId = sessionId;
+            this.zk = zk;
+        }
+
+        /**
+         * Whether {@code stat} describes this grant's node as we made it: same creation, same session, never written
+         * since (we never set data, so a write is someone else's, possibly made before the watch was in place).
+         */
+        boolean isOurs(Stat stat) {
+            return stat != null && stat.getCzxid() == czxid && stat.getEphemeralOwner() == sessionId
+                    && stat.getMzxid() == czxid;
+        }
+
+        /** Sends the exists that checks the node and (re-)arms the watch on it; {@code then} gets the reply. */
+        void check(Consumer<Reply> then) {
+            check(then, true);
+        }
+
+        /**
+         * As {@link #check(Consumer)}; after a connection loss the check is sent once more on the same handle, which
+         * queues it until the client reconnects: it then answers for the same session, or SESSIONEXPIRED (a session
+         * loss, not an outage), within the caller's deadline.
+         */
+        private void check(Consumer<Reply> then, boolean again) {
+            zk.exists(path, this, (rc, p, ctx, stat) -> {
+                Reply reply = new Reply(rc, stat, null);
+                if (again && reply.code() == KeeperException.Code.CONNECTIONLOSS && zk.getState().isAlive()) {
+                    check(then, false);
+                    return;
+                }
+                checked(this, reply);
+                if (then != null) {
+                    then.accept(reply);
+                }
+            }, null);
+        }
+
+        @Override
+        public void process(WatchedEvent event) {
+            if (event.getType() == Event.EventType.None) {
+                // Connection and session events are handled through the Curator state listener.
+                return;
+            }
+            nodeGone(this, event.getType() == Event.EventType.NodeDeleted ? "deleted" : "changed ("
+                    + event.getType() + ")");
+        }
     }
 
-    /** A node that may exist without a handle (unknown outcome): delete it once we can, if it still is ours. */
-    private record Orphan(String path, byte[] owner, long sessionId, ZooKeeper zk) {
+    /**
+     * A node that may exist without a handle (unknown outcome): delete it once we can, if it still is ours. At most
+     * one clean-up per orphan is in flight; a request for another while one runs is remembered and run after it.
+     */
+    private static final class Orphan {
+        final String path;
+        final byte[] owner;
+        final long sessionId;
+        final ZooKeeper zk;
+        /** The node's czxid when known (a release's node), 0 when the create's answer never came. */
+        final long czxid;
+        final String id;
+        final AtomicBoolean running = new AtomicBoolean();
+        volatile boolean again;
+        /** Completed when the orphan is done with: OK if we deleted its node, else why there was nothing to delete. */
+        final CompletableFuture<KeeperException.Code> done = new CompletableFuture<>();
+
+        Orphan(String path, byte[] owner, long sessionId, ZooKeeper zk, long czxid) {
+            this.path = path;
+            this.owner = owner;
+            this.sessionId = sessionId;
+            this.zk = zk;
+            this.czxid = czxid;
+            this.id = path + '\n' + new String(owner, StandardCharsets.UTF_8);
+        }
+
+        Orphan(Held entry) {
+            this(entry.path, entry.ownerBytes, entry.sessionId, entry.zk, entry.czxid);
+        }
     }
 
     /**
@@ -130,30 +243,41 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     @Override
     public boolean needsRenewal() {
-        // The session is the lease: the ZooKeeper client keeps it alive with pings, and its loss is reported.
-        return false;
+        // The session keeps the node; the "renewal" is the check that gives isHeld() its local deadline (see above).
+        return true;
     }
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, Duration lease) {
-        long deadline = calls.deadline();
+        return tryAcquire(key, owner, lease, calls.deadline());
+    }
+
+    /** One create, bounded by {@code deadlineNanos} (what is left of a bounded wait) and the operation timeout. */
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
         String path = pathOf(key);
         byte[] data = owner.getBytes(StandardCharsets.UTF_8);
         for (int attempt = 1; ; attempt++) {
             ZooKeeper zk = calls.connectedHandle(deadline, what(ACQUIRING, key));
             long generation = sessionGeneration.get();
-            long sessionId = zk.getSessionId();
+            Held entry = new Held(key, owner, data, path, zk.getSessionId(), zk);
             CompletableFuture<Reply> future = new CompletableFuture<>();
             zk.create(path, data, acl, CreateMode.EPHEMERAL, (rc, p, ctx, name, stat) -> {
                 Reply reply = new Reply(rc, stat, null);
+                if (rc == KeeperException.Code.OK.intValue()) {
+                    // Sent before anyone learns of the grant, so it precedes any release on this session.
+                    entry.czxid = stat.getCzxid();
+                    entry.check(null);
+                }
                 if (!future.complete(reply)) {
-                    abandonedCreate(reply, path, data, sessionId, zk);
+                    abandonedCreate(reply, entry);
                 }
             }, null);
             Reply reply = calls.await(future, deadline, false, what(ACQUIRING, key));
             switch (reply.code()) {
                 case OK:
-                    return acquired(key, owner, path, reply.stat(), sessionId, zk, generation);
+                    return acquired(entry, reply.stat(), generation);
                 case NODEEXISTS:
                     return AcquireResult.held();
                 case NONODE:
@@ -173,7 +297,7 @@ final class ZooKeeperLockBackend implements LockBackend {
                 case OPERATIONTIMEOUT:
                 case REQUESTTIMEOUT:
                     // The create may have been applied before the connection broke.
-                    addOrphan(new Orphan(path, data, sessionId, zk));
+                    addOrphan(new Orphan(path, data, entry.sessionId, zk, 0));
                     throw failure(what(ACQUIRING, key), reply, "the outcome is unknown; a node it left is deleted "
                             + "once the session reconnects");
                 default:
@@ -183,28 +307,41 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     /**
-     * Accepts a successful create only if the session that made the node is still this client's session: curator
-     * #727/#1121 are double grants from trusting a node whose session had already ended.
+     * Accepts a successful create only if the session that made the node is still this client's session (curator
+     * #727/#1121 are double grants from trusting a node whose session had already ended) and the watch has not
+     * found the node gone already.
      */
-    private AcquireResult acquired(String key, String owner, String path, Stat stat, long sessionId, ZooKeeper zk,
-                                   long generation) {
-        Held entry = new Held(key, owner, path, stat.getCzxid(), sessionId, zk);
-        held.put(key, entry);
-        // Registered first, checked second: a session loss after this check finds the entry and reports it.
-        if (stat.getEphemeralOwner() == sessionId && sessionGeneration.get() == generation
-                && zk.getState().isConnected() && calls.isCurrent(zk)) {
-            return AcquireResult.acquired(stat.getCzxid());
+    private AcquireResult acquired(Held entry, Stat stat, long generation) {
+        held.put(entry.key, entry);
+        // Registered first, checked second: a session loss or a deletion after these checks finds the entry and
+        // reports it.
+        if (stat.getEphemeralOwner() == entry.sessionId && sessionGeneration.get() == generation
+                && entry.zk.getState().isConnected() && calls.isCurrent(entry.zk)) {
+            if (!entry.gone) {
+                return AcquireResult.acquired(stat.getCzxid());
+            }
+            held.remove(entry.key, entry);
+            throw new LockBackendException("acquiring lock '" + entry.key + "' on " + description + ": its node was "
+                    + "deleted by another session right after it was created; not acquired");
         }
-        held.remove(key, entry);
-        addOrphan(new Orphan(path, owner.getBytes(StandardCharsets.UTF_8), sessionId, zk));
-        throw new LockBackendException("acquiring lock '" + key + "' on " + description + ": the ZooKeeper session "
-                + "0x" + Long.toHexString(sessionId) + " ended while the lock node was created; not acquired");
+        held.remove(entry.key, entry);
+        addOrphan(new Orphan(entry));
+        throw new LockBackendException("acquiring lock '" + entry.key + "' on " + description + ": the ZooKeeper "
+                + "session 0x" + Long.toHexString(entry.sessionId) + " ended while the lock node was created; not "
+                + "acquired");
     }
 
     @Override
     public boolean release(String key, String owner) {
         Held entry = held.get(key);
-        if (entry == null || !entry.owner.equals(owner) || !held.remove(key, entry)) {
+        if (entry == null || !entry.owner.equals(owner)) {
+            return releaseOrphan(key, owner);
+        }
+        if (!held.remove(key, entry)) {
+            return false;
+        }
+        if (entry.gone) {
+            // Reported lost: whatever node is at the path now is someone else's.
             return false;
         }
         if (entry.zk.getSessionId() != entry.sessionId || !entry.zk.getState().isAlive()) {
@@ -213,16 +350,21 @@ final class ZooKeeperLockBackend implements LockBackend {
         }
         long deadline = calls.deadline();
         CompletableFuture<Reply> future = new CompletableFuture<>();
-        byte[] data = owner.getBytes(StandardCharsets.UTF_8);
-        Orphan orphan = new Orphan(entry.path, data, entry.sessionId, entry.zk);
-        // Sent on the creating session's handle even while it reconnects: the request is queued, and a dead session
-        // fails it instead of replaying it on a new session.
-        entry.zk.delete(entry.path, CREATED_VERSION, (rc, p, ctx) -> {
-            Reply reply = new Reply(rc, null, null);
-            if (!future.complete(reply) && isUncertain(reply.code())) {
+        Orphan orphan = new Orphan(entry);
+        Consumer<KeeperException.Code> done = code -> {
+            if (!future.complete(new Reply(code.intValue(), null, null)) && isUncertain(code)) {
                 addOrphan(orphan);
             }
-        }, null);
+        };
+        if (entry.confirmed) {
+            // Ours, and watched: a deletion behind our back would have been delivered before this point, and the
+            // version is ours as we never set data. Sent on the creating session's handle even while it reconnects:
+            // the request is queued, and a dead session fails it instead of replaying it on a new session.
+            entry.zk.delete(entry.path, CREATED_VERSION,
+                    (rc, p, ctx) -> done.accept(KeeperException.Code.get(rc)), null);
+        } else {
+            deleteIfOurs(entry.zk, entry.path, entry.czxid, entry.sessionId, entry.ownerBytes, done);
+        }
         // Uninterruptible: a release must complete even when the releasing thread is interrupted.
         Reply reply = calls.await(future, deadline, true, what(RELEASING, key));
         switch (reply.code()) {
@@ -243,11 +385,111 @@ final class ZooKeeperLockBackend implements LockBackend {
         }
     }
 
+    /**
+     * The release of an owner we hold no node for: the core's compensating release after an acquisition that failed
+     * with an unknown outcome. Such a create is always recorded as an orphan (at once, or by its late reply), so this
+     * runs that orphan's clean-up, through the same single-flight path as every other clean-up (two deletes of one
+     * node in flight at once are what removes a successor's node), and waits for it until the operation timeout.
+     * Nothing recorded: nothing of this owner's can be there yet; the core asks again with back-off.
+     */
+    private boolean releaseOrphan(String key, String owner) {
+        Orphan orphan = orphans.get(pathOf(key) + '\n' + owner);
+        if (orphan == null) {
+            return false;
+        }
+        if (orphan.zk.getState().isConnected()) {
+            cleanOrphan(orphan);
+        }
+        KeeperException.Code code = BoundedAwait.until(orphan.done, calls.deadline(), BoundedAwait.Interrupts.FINISH,
+                new BoundedAwait.Failures() {
+                    @Override
+                    public LockBackendException timedOut(java.util.concurrent.TimeoutException e) {
+                        return new LockBackendException(what(RELEASING, key) + " on " + description + ": the node "
+                                + "left by an acquisition with unknown outcome could not be deleted yet; it is "
+                                + "deleted once the session reconnects, or goes when it ends");
+                    }
+
+                    @Override
+                    public LockBackendException interrupted(InterruptedException e) {
+                        return new LockBackendException(what(RELEASING, key) + ": interrupted", e);
+                    }
+
+                    @Override
+                    public LockBackendException failed(Throwable cause) {
+                        return new LockBackendException(what(RELEASING, key) + ": " + cause, cause);
+                    }
+                });
+        return code == KeeperException.Code.OK;
+    }
+
+    /**
+     * Confirms with one round trip that the held node is still ours (same czxid, same live session) and re-arms its
+     * watch. The core counts the handle's local deadline from it.
+     */
     @Override
     public boolean renew(String key, String owner, Duration lease) {
-        // Never called (needsRenewal() is false): the session keeps the node. Answer truthfully anyway.
-        Held entry = held.get(key);
-        return entry != null && entry.owner.equals(owner);
+        RenewalResult result = renewAll(List.of(new Renewal(key, owner)), lease, calls.deadline()).get(0);
+        if (result.status() == RenewalResult.Status.FAILED) {
+            throw result.cause() instanceof LockBackendException e ? e
+                    : new LockBackendException(what(RENEWING, key) + " on " + description + ": " + result.cause(),
+                    result.cause());
+        }
+        return result.status() == RenewalResult.Status.RENEWED;
+    }
+
+    /**
+     * Sends the checks of all held nodes of the batch at once (pipelined on their sessions, one round trip in all),
+     * then collects the answers until the deadline. The core calls this every third of the lease.
+     */
+    @Override
+    public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        List<Held> entries = new ArrayList<>(renewals.size());
+        List<CompletableFuture<Reply>> replies = new ArrayList<>(renewals.size());
+        for (Renewal renewal : renewals) {
+            Held entry = held.get(renewal.key());
+            if (entry == null || !entry.owner.equals(renewal.owner()) || entry.gone) {
+                entries.add(null);
+                replies.add(null);
+                continue;
+            }
+            if (!entry.zk.getState().isAlive() || entry.zk.getSessionId() != entry.sessionId) {
+                // Its session is over (the state listener may not have run yet): the node went with it.
+                sessionEnded(entry);
+                entries.add(null);
+                replies.add(null);
+                continue;
+            }
+            CompletableFuture<Reply> future = new CompletableFuture<>();
+            entry.check(future::complete);
+            entries.add(entry);
+            replies.add(future);
+        }
+        List<RenewalResult> results = new ArrayList<>(renewals.size());
+        for (int i = 0; i < renewals.size(); i++) {
+            Held entry = entries.get(i);
+            if (entry == null) {
+                results.add(RenewalResult.notOwner());
+                continue;
+            }
+            String what = what(RENEWING, entry.key);
+            try {
+                Reply reply = calls.await(replies.get(i), deadline, false, what);
+                results.add(switch (reply.code()) {
+                    // checked(...) has already reported a node that is not ours any more.
+                    case OK, NONODE -> !entry.gone && held.get(entry.key) == entry ? RenewalResult.renewed()
+                            : RenewalResult.notOwner();
+                    case SESSIONEXPIRED -> {
+                        sessionEnded(entry);
+                        yield RenewalResult.notOwner();
+                    }
+                    default -> RenewalResult.failed(failure(what, reply, null));
+                });
+            } catch (LockBackendException e) {
+                results.add(RenewalResult.failed(e));
+            }
+        }
+        return results;
     }
 
     @Override
@@ -280,15 +522,18 @@ final class ZooKeeperLockBackend implements LockBackend {
         pathWatches.values().forEach(watch -> watch.waiters.forEach(Waiter::close));
         if (ownsClient) {
             client.getConnectionStateListenable().removeListener(stateListener);
-            // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once.
-            client.close();
+            // Closing the session deletes whatever ephemeral nodes are left (e.g. orphans) at once. The client's
+            // request timeout is the operation timeout (see ZooKeeperClientBuilder), so a server that accepts but
+            // never answers holds the close-session request that long, not a whole session timeout; and since the
+            // core may already have spent an operation timeout on releases, close() waits for it only a quarter of
+            // that and lets it finish on its own thread.
+            ZooKeeperClientBuilder.closeWithin(client, calls.timeout().dividedBy(4));
             return;
         }
         long deadline = calls.deadline();
         held.forEach((key, entry) -> {
-            if (held.remove(key, entry)) {
-                addOrphan(new Orphan(entry.path, entry.owner.getBytes(StandardCharsets.UTF_8), entry.sessionId,
-                        entry.zk));
+            if (held.remove(key, entry) && !entry.gone) {
+                addOrphan(new Orphan(entry));
             }
         });
         orphans.values().forEach(orphan -> {
@@ -319,6 +564,67 @@ final class ZooKeeperLockBackend implements LockBackend {
         }
     }
 
+    // ---- held nodes: what the watch and the checks find ----
+
+    /** Handles the reply to a check of a held node: confirms it, or reports it gone. */
+    private void checked(Held entry, Reply reply) {
+        switch (reply.code()) {
+            case OK -> {
+                if (entry.isOurs(reply.stat())) {
+                    entry.confirmed = true;
+                } else {
+                    nodeGone(entry, reply.stat().getCzxid() == entry.czxid ? "overwritten"
+                            : "replaced by another session's node");
+                }
+            }
+            case NONODE -> nodeGone(entry, "deleted");
+            // Anything else says nothing about the node: the next check (a third of a lease later) asks again.
+            default -> { }
+        }
+    }
+
+    /** Reports a held node that someone else deleted or changed, once; its release then sends nothing. */
+    private void nodeGone(Held entry, String what) {
+        entry.gone = true;
+        if (held.remove(entry.key, entry)) {
+            log.warn("the node {} of lock '{}' (token {}) was {} behind its holder's back; the lock is lost",
+                    entry.path, entry.key, entry.czxid, what);
+            lossListener.lost(entry.key, entry.owner, LockLoss.Reason.NOT_OWNER, null);
+        }
+    }
+
+    /** A check found the entry's session expired: report it for this entry now (the state listener does the rest). */
+    private void sessionEnded(Held entry) {
+        if (held.remove(entry.key, entry)) {
+            lossListener.lost(entry.key, entry.owner, LockLoss.Reason.SESSION_LOST,
+                    new KeeperException.SessionExpiredException());
+        }
+    }
+
+    /**
+     * Reads the node at {@code path} and deletes it (at the version read) only if it is the one described: created by
+     * {@code sessionId} with this {@code czxid}, or, when the czxid is unknown (0), carrying this owner id. Reports
+     * the delete's result code, NONODE when the node is gone or another's, or the read's error.
+     */
+    private static void deleteIfOurs(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
+                                     Consumer<KeeperException.Code> done) {
+        zk.getData(path, false, (rc, p, ctx, data, stat) -> {
+            KeeperException.Code code = KeeperException.Code.get(rc);
+            if (code != KeeperException.Code.OK) {
+                done.accept(code);
+                return;
+            }
+            boolean ours = stat.getEphemeralOwner() == sessionId
+                    && (czxid != 0 ? stat.getCzxid() == czxid : Arrays.equals(data, owner));
+            if (!ours) {
+                done.accept(KeeperException.Code.NONODE);
+                return;
+            }
+            zk.delete(path, stat.getVersion(), (deleteRc, dp, dctx) -> done.accept(KeeperException.Code.get(deleteRc)),
+                    null);
+        }, null);
+    }
+
     // ---- sessions ----
 
     private void stateChanged(ConnectionState state) {
@@ -337,6 +643,7 @@ final class ZooKeeperLockBackend implements LockBackend {
     private void sessionLost() {
         sessionGeneration.incrementAndGet();
         // Orphans belong to the ended session; their nodes go with it.
+        orphans.values().forEach(orphan -> orphan.done.complete(KeeperException.Code.SESSIONEXPIRED));
         orphans.clear();
         List<Held> lost = new ArrayList<>();
         held.forEach((key, entry) -> {
@@ -395,14 +702,17 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     // ---- orphans: nodes of ours whose create or delete had an unknown outcome ----
 
-    private void abandonedCreate(Reply reply, String path, byte[] owner, long sessionId, ZooKeeper zk) {
-        if (reply.code() == KeeperException.Code.OK || isUncertain(reply.code())) {
+    private void abandonedCreate(Reply reply, Held entry) {
+        if (reply.code() == KeeperException.Code.OK) {
             // The caller already gave up (timeout) and reported failure: the node must not stay.
-            addOrphan(new Orphan(path, owner, sessionId, zk));
+            addOrphan(new Orphan(entry));
+        } else if (isUncertain(reply.code())) {
+            addOrphan(new Orphan(entry.path, entry.ownerBytes, entry.sessionId, entry.zk, 0));
         }
     }
 
-    private void addOrphan(Orphan orphan) {
+    private void addOrphan(Orphan candidate) {
+        Orphan orphan;
         synchronized (orphans) {
             if (closed.get()) {
                 if (ownsClient) {
@@ -411,43 +721,45 @@ final class ZooKeeperLockBackend implements LockBackend {
                 // A late reply after close on a caller's client, whose session lives on: clean up on reconnect too.
                 client.getConnectionStateListenable().addListener(stateListener);
             }
-            orphans.put(orphanId(orphan), orphan);
+            Orphan existing = orphans.putIfAbsent(candidate.id, candidate);
+            orphan = existing != null ? existing : candidate;
         }
         if (orphan.zk.getState().isConnected()) {
             cleanOrphan(orphan);
         }
     }
 
-    private static String orphanId(Orphan orphan) {
-        return orphan.path + '\n' + new String(orphan.owner, StandardCharsets.UTF_8);
-    }
-
+    /**
+     * Deletes the orphan's node if it still is ours. Single-flight: two clean-ups of one orphan in flight at once
+     * could each read our node, and the second delete (at version 0, like every fresh node) would then remove a
+     * successor's node created between the two; so a clean-up asked for while one runs only runs after it.
+     */
     private void cleanOrphan(Orphan orphan) {
-        String id = orphanId(orphan);
         if (orphan.zk.getSessionId() != orphan.sessionId || !orphan.zk.getState().isAlive()) {
-            orphanDone(id, orphan);
+            orphanDone(orphan, KeeperException.Code.SESSIONEXPIRED);
             return;
         }
-        orphan.zk.getData(orphan.path, false, (rc, path, ctx, data, stat) -> {
-            KeeperException.Code code = KeeperException.Code.get(rc);
-            if (code == KeeperException.Code.OK && stat.getEphemeralOwner() == orphan.sessionId
-                    && Arrays.equals(data, orphan.owner)) {
-                orphan.zk.delete(orphan.path, stat.getVersion(), (deleteRc, p, c) -> {
-                    if (!isUncertain(KeeperException.Code.get(deleteRc))) {
-                        log.debug("deleted orphaned lock node {}: {}", orphan.path,
-                                KeeperException.Code.get(deleteRc));
-                        orphanDone(id, orphan);
-                    }
-                }, null);
-            } else if (!isUncertain(code)) {
-                // Gone, or another owner's: nothing of ours to delete. Uncertain answers retry on reconnect.
-                orphanDone(id, orphan);
+        if (!orphan.running.compareAndSet(false, true)) {
+            orphan.again = true;
+            return;
+        }
+        orphan.again = false;
+        deleteIfOurs(orphan.zk, orphan.path, orphan.czxid, orphan.sessionId, orphan.owner, code -> {
+            orphan.running.set(false);
+            if (!isUncertain(code)) {
+                // Deleted, or gone, or another owner's: nothing of ours left there.
+                log.debug("orphaned lock node {}: {}", orphan.path, code);
+                orphanDone(orphan, code);
+            } else if (orphan.again && orphan.zk.getState().isConnected()) {
+                cleanOrphan(orphan);
             }
-        }, null);
+            // Otherwise the next reconnect of the same session asks again.
+        });
     }
 
-    private void orphanDone(String id, Orphan orphan) {
-        orphans.remove(id, orphan);
+    private void orphanDone(Orphan orphan, KeeperException.Code code) {
+        orphans.remove(orphan.id, orphan);
+        orphan.done.complete(code);
         orphansChanged();
     }
 

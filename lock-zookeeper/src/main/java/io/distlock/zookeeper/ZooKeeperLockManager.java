@@ -4,12 +4,13 @@ import io.distlock.LockBackendException;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
+import io.distlock.LockHandle;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,16 +31,24 @@ import java.util.Objects;
  * manager. Requests go to the client's current session handle, not through Curator's retry loop, so the client's
  * retry policy does not matter; its namespace does (lock nodes go below it).
  *
- * <p><b>Lease = session:</b> a lock lives as long as the session; there is nothing to renew. When the manager builds
- * its client, the session timeout is {@link LockSettings#lease()} unless {@link Builder#sessionTimeout} says
- * otherwise, so "a dead holder frees its keys within one lease" holds as the server enforces the session timeout (which
- * it clamps to its {@code minSessionTimeout}/{@code maxSessionTimeout}, by default 2 and 20 ticks). Fixed-lease mode
+ * <p><b>Lease = session:</b> a lock lives as long as the session. When the manager builds its client, the session
+ * timeout is {@link LockSettings#lease()} unless {@link Builder#sessionTimeout} says otherwise, so "a dead holder
+ * frees its keys within one lease" holds as the server enforces the session timeout (which it clamps to its
+ * {@code minSessionTimeout}/{@code maxSessionTimeout}, by default 2 and 20 ticks). Every third of the lease the
+ * manager checks each held node with one request (batched), and {@link LockHandle#isHeld()} turns false one lease
+ * after the last check the server answered, never later than the server could expire the session: a holder paused or
+ * cut off longer than that says "not held" before anyone else can hold the key. Fixed-lease mode
  * ({@code renewal=false}) is not supported: the lock cannot expire while its session lives. A lost session (Curator
  * LOST, or a reconnect on another session) marks every handle of that session lost with
- * {@link io.distlock.LockLoss.Reason#SESSION_LOST}.
+ * {@link io.distlock.LockLoss.Reason#SESSION_LOST}; a lock node deleted or changed by another session (the default ACL
+ * allows it) is reported at once as {@link io.distlock.LockLoss.Reason#NOT_OWNER}, and its handle's release then
+ * leaves whatever node is there alone.
  *
- * <p><b>Timeouts and outages:</b> every call returns or throws {@link LockBackendException} within
- * {@link LockSettings#operationTimeout()}; an unreachable ensemble is never reported as a held key.
+ * <p><b>Timeouts and outages:</b> {@link Builder#build()} connects first and fails within the connection timeout;
+ * every call returns or throws {@link LockBackendException} within {@link LockSettings#operationTimeout()}; an
+ * unreachable ensemble is never reported as a held key; an ensemble that refuses this client (authentication, ACLs)
+ * is a {@link io.distlock.LockConfigurationException}. {@code close()} returns within about one operation timeout
+ * (plus a quarter of it for the session's close) even against a server that accepts connections but never answers.
  *
  * <p>Thread safe; the builder is not.
  */
@@ -55,12 +64,13 @@ public final class ZooKeeperLockManager {
      * that breaks at once (a server restart) then costs the locks after 30 % of the timeout.
      */
     static final int SESSION_EXPIRATION_PERCENT = 30;
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockManager.class);
 
     private ZooKeeperLockManager() {
     }
 
     /**
-     * Starts a builder; a client or a connect string is required.
+     * A new builder with the default settings and no client or ensemble chosen yet.
      *
      * @return a new builder
      */
@@ -68,106 +78,24 @@ public final class ZooKeeperLockManager {
         return new Builder();
     }
 
-    /** Builds ZooKeeper managers; not thread safe, {@link #build()} may be called repeatedly. */
-    public static final class Builder {
-        private final ZooKeeperConnection connection = new ZooKeeperConnection();
+    /**
+     * Builds ZooKeeper managers, either on a client the caller owns ({@link #client}) or on a client the manager
+     * creates from {@link #connectString} and closes with itself. Not thread safe; {@link #build()} may be called
+     * repeatedly.
+     */
+    public static final class Builder extends ZooKeeperClientBuilder<Builder> {
         private LockSettings settings = LockSettings.defaults();
 
         private Builder() {
         }
 
         /**
-         * Uses the caller's started client; the caller closes it after the manager. Excludes
-         * {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and {@link #authorization}.
-         * The client's own settings then decide when a lost session is noticed: Curator reports LOST only a whole
-         * session timeout after SUSPENDED by default, by which time the server may have expired the session and
-         * granted its keys to others up to 2/3 of a session timeout earlier. Build it with
-         * {@code simulatedSessionExpirationPercent(30)}, as the manager's own client is built (see the README).
-         *
-         * @param client the caller's started client
-         * @return this builder
-         */
-        public Builder client(CuratorFramework client) {
-            connection.client(client);
-            return this;
-        }
-
-        /**
-         * The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the manager builds and owns its client.
-         *
-         * @param connectString the ensemble's connect string
-         * @return this builder
-         */
-        public Builder connectString(String connectString) {
-            connection.connectString(connectString);
-            return this;
-        }
-
-        /**
-         * The node under which the {@code locks} parent lives, e.g. {@code orders} or {@code apps/orders};
-         * managers that should exclude each other use the same one. Default {@value #DEFAULT_NAMESPACE}.
-         *
-         * @param namespace the namespace, without a leading slash
-         * @return this builder
-         */
-        public Builder namespace(String namespace) {
-            connection.namespace(namespace);
-            return this;
-        }
-
-        /**
-         * The session timeout the manager's own client asks for. Default: the settings' lease.
-         *
-         * @param sessionTimeout the session timeout
-         * @return this builder
-         */
-        public Builder sessionTimeout(Duration sessionTimeout) {
-            connection.sessionTimeout(sessionTimeout);
-            return this;
-        }
-
-        /**
-         * How long the manager's own client tries to connect at first. Default: the settings' operation timeout.
-         *
-         * @param connectionTimeout the connection timeout
-         * @return this builder
-         */
-        public Builder connectionTimeout(Duration connectionTimeout) {
-            connection.connectionTimeout(connectionTimeout);
-            return this;
-        }
-
-        /**
-         * Authentication for the manager's own client, e.g. {@code ("digest", "user:password")}. With it, lock nodes
-         * and their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every manager sharing the namespace
-         * must use the same identity.
-         *
-         * @param scheme the authentication scheme, e.g. {@code digest}
-         * @param auth the scheme's credentials; never logged
-         * @return this builder
-         */
-        public Builder authorization(String scheme, String auth) {
-            connection.authorization(scheme, auth);
-            return this;
-        }
-
-        /**
-         * The ACL of lock nodes and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
-         * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
-         *
-         * @param acl the ACL of the nodes
-         * @return this builder
-         */
-        public Builder acl(List<ACL> acl) {
-            connection.acl(acl);
-            return this;
-        }
-
-        /**
-         * Lease (= session timeout of an owned client), operation timeout, key prefix; renewal must stay on.
+         * Lease (= session timeout of an owned client, and the local deadline of {@link LockHandle#isHeld()}),
+         * operation timeout, key prefix, ticker; renewal must stay on. Default {@link LockSettings#defaults()}.
          *
          * @param settings the settings
          * @return this builder
+         * @throws NullPointerException if {@code settings} is null
          */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
@@ -175,13 +103,18 @@ public final class ZooKeeperLockManager {
         }
 
         /**
-         * Builds the manager. With a connect string it starts its client without waiting for the connection: an
-         * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
+         * Builds the manager. Unless {@link #connectLazily}, it waits for the connection first (up to the connection
+         * timeout for an own client, the operation timeout for a caller's), so that an unreachable ensemble or a
+         * refused authentication shows here. When the session the server granted is shorter than the lease, the
+         * handles' local deadline follows the session instead.
          *
-         * @return the manager; it closes its own client, not a caller's
+         * @return a new manager; it closes the client it created, never the caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
-         *     owned client are combined with a caller's client, if the caller's client is not started, or if the
-         *     settings ask for fixed leases
+         *     owned client are combined with a caller's client, if the caller's client is not started, if the
+         *     settings ask for fixed leases, or if the operation timeout is longer than a third of the lease or of
+         *     the session the server granted
+         * @throws io.distlock.LockConfigurationException if the ensemble refused the client's authentication
+         * @throws LockBackendException if no connection was made in time
          */
         public LockManager build() {
             if (!settings.renewal()) {
@@ -189,8 +122,40 @@ public final class ZooKeeperLockManager {
                         + "after a fixed lease: renewal=false is not supported");
             }
             LockSettings built = settings;
-            return connection.open(built, "manager", (client, ownsClient, root, acl) -> LockManagerCore.create(
-                    new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()), built));
+            return open(built, "manager", (client, ownsClient, root, acl) -> {
+                // Before the backend exists: a rejection must not leave a listener on a caller's client.
+                LockSettings effective = withinSession(client, built);
+                return LockManagerCore.create(
+                        new ZooKeeperLockBackend(client, ownsClient, root, acl, built.operationTimeout()), effective);
+            });
+        }
+
+        /**
+         * The settings with the lease no longer than the session the server granted: a handle must stop saying held
+         * before the server can have expired its session.
+         */
+        private static LockSettings withinSession(CuratorFramework client, LockSettings settings) {
+            int negotiatedMs;
+            try {
+                ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+                negotiatedMs = zk.getState().isConnected() ? zk.getSessionTimeout() : 0;
+            } catch (Exception e) {
+                negotiatedMs = 0;
+            }
+            if (negotiatedMs <= 0 || negotiatedMs >= settings.lease().toMillis()) {
+                return settings;
+            }
+            Duration session = Duration.ofMillis(Math.max(LockSettings.MIN_LEASE.toMillis(), negotiatedMs));
+            if (settings.operationTimeout().compareTo(session.dividedBy(3)) > 0) {
+                // Each check must be able to take its whole timeout and still confirm the lock within the session.
+                throw new IllegalArgumentException("the ZooKeeper server granted a session timeout of " + session
+                        + " (shorter than the lease " + settings.lease() + "), and the operation timeout "
+                        + settings.operationTimeout() + " is longer than a third of it: use an operation timeout of "
+                        + "at most " + session.dividedBy(3) + ", or raise the server's maxSessionTimeout");
+            }
+            log.info("the ZooKeeper session timeout granted by the server ({}) is shorter than the lease ({}); "
+                    + "handles follow the session", session, settings.lease());
+            return settings.withLease(session);
         }
     }
 }

@@ -10,8 +10,8 @@ import java.util.Set;
  * {@code zookeeper://[user:password@]host:port[,host:port...][/namespace][?sessionTimeout=..&connectionTimeout=..]}
  * plus the common {@code lease}, {@code timeout} and {@code prefix} parameters: a manager that owns its Curator client.
  * The path is the namespace ({@value ZooKeeperLockManager#DEFAULT_NAMESPACE} when absent); user info means digest
- * authentication with {@code CREATOR_ALL} ACLs. {@code sessionTimeout} defaults to the lease, {@code connectionTimeout}
- * to the operation timeout. Public only for {@link java.util.ServiceLoader}.
+ * authentication with {@code CREATOR_ALL} ACLs. {@code sessionTimeout} defaults to the lease; {@code connectionTimeout}
+ * (how long creating the manager waits for the first connection) to the operation timeout. Public only for {@link java.util.ServiceLoader}.
  */
 public final class ZooKeeperLockProvider implements LockManagerProvider {
 

@@ -4,12 +4,8 @@ import io.distlock.LockBackendException;
 import io.distlock.LockSettings;
 import io.distlock.Ticker;
 import io.distlock.idempotency.spi.RecordStore;
-import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.data.ACL;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -63,7 +59,7 @@ public final class ZooKeeperRecordStore {
     }
 
     /**
-     * Starts a builder; a client or a connect string is required.
+     * A new builder with the default settings and no client or ensemble chosen yet.
      *
      * @return a new builder
      */
@@ -71,9 +67,12 @@ public final class ZooKeeperRecordStore {
         return new Builder();
     }
 
-    /** Builds ZooKeeper record stores; not thread safe, {@link #build()} may be called repeatedly. */
-    public static final class Builder {
-        private final ZooKeeperConnection connection = new ZooKeeperConnection();
+    /**
+     * Builds ZooKeeper record stores, on a caller's client ({@link #client}, typically the lock manager's) or on one
+     * the store creates from {@link #connectString} and closes with itself. Not thread safe; {@link #build()} may be
+     * called repeatedly.
+     */
+    public static final class Builder extends ZooKeeperClientBuilder<Builder> {
         private LockSettings settings = LockSettings.defaults();
         private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
 
@@ -81,95 +80,13 @@ public final class ZooKeeperRecordStore {
         }
 
         /**
-         * Uses the caller's started client (the lock manager's, typically); the caller closes it after the store.
-         * Excludes {@link #connectString}, {@link #sessionTimeout}, {@link #connectionTimeout} and
-         * {@link #authorization}.
-         *
-         * @param client the caller's started client
-         * @return this builder
-         */
-        public Builder client(CuratorFramework client) {
-            connection.client(client);
-            return this;
-        }
-
-        /**
-         * The ensemble, e.g. {@code zk1:2181,zk2:2181/chroot}; the store builds and owns its client.
-         *
-         * @param connectString the ensemble's connect string
-         * @return this builder
-         */
-        public Builder connectString(String connectString) {
-            connection.connectString(connectString);
-            return this;
-        }
-
-        /**
-         * The node under which the {@code records} parent lives; replicas that share records use the same one, and it
-         * may be the lock manager's. Default {@value ZooKeeperLockManager#DEFAULT_NAMESPACE}.
-         *
-         * @param namespace the namespace, without a leading slash
-         * @return this builder
-         */
-        public Builder namespace(String namespace) {
-            connection.namespace(namespace);
-            return this;
-        }
-
-        /**
-         * The session timeout the store's own client asks for. Default: the settings' lease.
-         *
-         * @param sessionTimeout the session timeout
-         * @return this builder
-         */
-        public Builder sessionTimeout(Duration sessionTimeout) {
-            connection.sessionTimeout(sessionTimeout);
-            return this;
-        }
-
-        /**
-         * How long the store's own client tries to connect at first. Default: the settings' operation timeout.
-         *
-         * @param connectionTimeout the connection timeout
-         * @return this builder
-         */
-        public Builder connectionTimeout(Duration connectionTimeout) {
-            connection.connectionTimeout(connectionTimeout);
-            return this;
-        }
-
-        /**
-         * Authentication for the store's own client, e.g. {@code ("digest", "user:password")}. With it, records and
-         * their parents default to {@link ZooDefs.Ids#CREATOR_ALL_ACL}, so every replica must use the same identity.
-         *
-         * @param scheme the authentication scheme, e.g. {@code digest}
-         * @param auth the scheme's credentials; never logged
-         * @return this builder
-         */
-        public Builder authorization(String scheme, String auth) {
-            connection.authorization(scheme, auth);
-            return this;
-        }
-
-        /**
-         * The ACL of records and the parents made for them. Default: {@link ZooDefs.Ids#CREATOR_ALL_ACL} with
-         * {@link #authorization}, else {@link ZooDefs.Ids#OPEN_ACL_UNSAFE}.
-         *
-         * @param acl the ACL of the records
-         * @return this builder
-         */
-        public Builder acl(List<ACL> acl) {
-            connection.acl(acl);
-            return this;
-        }
-
-        /**
          * The same settings as the lock manager's: the operation timeout bounds every call, the ticker measures time
          * between the ensemble's timestamps, and the lease is the default session timeout of an owned client. The
          * rest is not used.
          *
-         * @param settings the lock manager's settings
+         * @param settings the settings
          * @return this builder
+         * @throws NullPointerException if {@code settings} is null
          */
         public Builder settings(LockSettings settings) {
             this.settings = Objects.requireNonNull(settings, "settings must not be null");
@@ -180,8 +97,10 @@ public final class ZooKeeperRecordStore {
          * How long one sweep over all buckets takes (one bucket every 1/256 of it); {@link Duration#ZERO} turns the
          * sweep off. Default 1 hour. Each round costs one listing and one read per record of the bucket.
          *
-         * @param sweepInterval the length of one full sweep, or zero
+         * @param sweepInterval zero or positive
          * @return this builder
+         * @throws NullPointerException if {@code sweepInterval} is null
+         * @throws IllegalArgumentException if it is negative
          */
         public Builder sweepInterval(Duration sweepInterval) {
             Objects.requireNonNull(sweepInterval, "sweepInterval must not be null");
@@ -193,17 +112,20 @@ public final class ZooKeeperRecordStore {
         }
 
         /**
-         * Builds the store. With a connect string it starts its client without waiting for the connection: an
-         * unreachable ensemble shows as {@link LockBackendException} on the first calls, not here.
+         * Builds the store. Unless {@link #connectLazily}, it waits for the connection first (up to the connection
+         * timeout for an own client, the operation timeout for a caller's), so that an unreachable ensemble or a
+         * refused authentication shows here.
          *
-         * @return the store; it closes its own client, not a caller's
+         * @return a new store; it closes the client it created, never the caller's
          * @throws IllegalArgumentException if neither or both of client and connect string are set, if options of an
          *     owned client are combined with a caller's client, or if the caller's client is not started
+         * @throws io.distlock.LockConfigurationException if the ensemble refused the client's authentication
+         * @throws LockBackendException if no connection was made in time
          */
         public RecordStore build() {
             LockSettings built = settings;
             Duration sweep = sweepInterval;
-            return connection.open(built, "record store", (client, ownsClient, root, acl) ->
+            return open(built, "record store", (client, ownsClient, root, acl) ->
                     new ZooKeeperRecords(client, ownsClient, root, acl, built, sweep));
         }
     }

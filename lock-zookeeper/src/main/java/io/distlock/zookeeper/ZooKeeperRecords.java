@@ -264,7 +264,8 @@ final class ZooKeeperRecords implements RecordStore {
             sweeper.shutdownNow();
         }
         if (ownsClient) {
-            client.close();
+            // Bounded like the lock backend's: a server that never answers holds the close for a request timeout.
+            ZooKeeperClientBuilder.closeWithin(client, calls.timeout());
         }
     }
 

@@ -51,7 +51,9 @@ class SessionTest {
     }
 
     private LockManager manager(CuratorFramework client) {
-        LockManager manager = ZooKeeperLockManager.builder().client(client).namespace(namespace).build();
+        // Sessions here are as short as 3 s: each check must fit a third of the session.
+        LockManager manager = ZooKeeperLockManager.builder().client(client).namespace(namespace)
+                .settings(LockSettings.defaults().withOperationTimeout(Duration.ofMillis(900))).build();
         closeables.add(manager);
         return manager;
     }

@@ -61,7 +61,7 @@ class ZooKeeperLockManagerTest {
     void uriBuildsAManagerThatOwnsItsClient() throws Exception {
         String ns = namespace();
         URI uri = URI.create("zookeeper://" + server.getConnectString() + "/" + ns
-                + "?lease=10s&timeout=2s&sessionTimeout=5s&connectionTimeout=1s&prefix=app:");
+                + "?lease=10s&timeout=1s&sessionTimeout=5s&connectionTimeout=2s&prefix=app:");
         try (LockManager a = LockManagers.create(uri); LockManager b = LockManagers.create(uri)) {
             try (LockHandle handle = a.tryLock("order-42").orElseThrow()) {
                 assertThat(b.tryLock("order-42")).isEmpty();
@@ -121,11 +121,11 @@ class ZooKeeperLockManagerTest {
     }
 
     @Test
-    void unreachableEnsembleThrowsWithinTheOperationTimeout() {
+    void unreachableEnsembleThrowsWithinTheOperationTimeoutOnALazyManager() {
         int deadPort = InstanceSpec.getRandomPort();
         Duration timeout = Duration.ofMillis(500);
         try (LockManager manager = ZooKeeperLockManager.builder().connectString("127.0.0.1:" + deadPort)
-                .settings(LockSettings.defaults().withOperationTimeout(timeout)).build()) {
+                .connectLazily(true).settings(LockSettings.defaults().withOperationTimeout(timeout)).build()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> manager.tryLock("unreachable-key")).isInstanceOf(LockBackendException.class)
                     .hasMessageContaining("unreachable-key");
@@ -185,6 +185,21 @@ class ZooKeeperLockManagerTest {
             // With nobody waiting, the next change of the node retires the watch instead of re-arming it.
             await("the idle watch is retired").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
                     .until(() -> ClientWatchers.count(zk, path) == 0);
+        }
+    }
+
+    /** Handles follow the session when it is shorter than the lease; a timeout that cannot fit it is refused. */
+    @Test
+    void sessionShorterThanTheLeaseMustFitTheOperationTimeout() {
+        assertThatThrownBy(() -> ZooKeeperLockManager.builder().connectString(server.getConnectString())
+                .namespace(namespace()).sessionTimeout(Duration.ofSeconds(1)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("the ZooKeeper server granted a session timeout of PT1S (shorter than the "
+                        + "lease PT30S), and the operation timeout PT3S is longer than a third of it");
+        try (LockManager manager = ZooKeeperLockManager.builder().connectString(server.getConnectString())
+                .namespace(namespace()).sessionTimeout(Duration.ofSeconds(3))
+                .settings(LockSettings.defaults().withOperationTimeout(Duration.ofMillis(900))).build()) {
+            manager.tryLock("short-session").orElseThrow().close();
         }
     }
 

@@ -21,7 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ZooKeeperTckBackend implements TckBackend {
     private final String namespace = "tck-" + UUID.randomUUID();
     private final Set<CuratorFramework> clients = ConcurrentHashMap.newKeySet();
+    /** The key prefixes of the managers made, so that a foreign delete finds the node whichever prefix was used. */
+    private final Set<String> prefixes = ConcurrentHashMap.newKeySet();
     private volatile TestingServer server;
+    /** Another session, as an operator's zkCli would be: it deletes lock nodes behind their holders. */
+    private volatile CuratorFramework operator;
 
     /** The server's connect string, for clients of the same deployment. */
     String connectString() {
@@ -35,10 +39,14 @@ final class ZooKeeperTckBackend implements TckBackend {
 
     void start() throws Exception {
         server = ZooKeeperServers.server();
+        operator = ZooKeeperServers.client(server.getConnectString(), Duration.ofSeconds(10));
     }
 
     void stop() throws Exception {
         clients.forEach(CuratorFramework::close);
+        if (operator != null) {
+            operator.close();
+        }
         if (server != null) {
             server.close();
         }
@@ -53,6 +61,7 @@ final class ZooKeeperTckBackend implements TckBackend {
     public LockManager newManager(LockSettings settings) {
         CuratorFramework client = ZooKeeperServers.client(server.getConnectString(), settings.lease());
         clients.add(client);
+        prefixes.add(settings.keyPrefix());
         LockManager manager;
         try {
             manager = ZooKeeperLockManager.builder().client(client).namespace(namespace).settings(settings).build();
@@ -74,8 +83,11 @@ final class ZooKeeperTckBackend implements TckBackend {
 
     @Override
     public Duration shortLease() {
-        // The session timeout of the holder: long enough for pings (every third) on a loaded 2-core machine.
-        return Duration.ofMillis(1500);
+        // The session timeout of the holder, and the local deadline of its handles. Long enough for pings (every
+        // third) on a loaded 2-core machine, and for a client whose session was expired behind its back to reconnect
+        // (after a random pause of up to 1 s) and hear of the expiry before its handle's deadline passes, so that the
+        // loss reads SESSION_LOST rather than "unreachable"; at most three operation timeouts (checks must fit).
+        return Duration.ofSeconds(3);
     }
 
     @Override
@@ -116,6 +128,21 @@ final class ZooKeeperTckBackend implements TckBackend {
                         ZooKeeperServers.expireSession(client, server.getConnectString());
                     } catch (Exception e) {
                         throw new IllegalStateException("could not expire a session", e);
+                    }
+                }
+            }
+
+            @Override
+            public void deleteLock(String key) {
+                // As `deleteall /<namespace>/locks/<node>` from zkCli would: by path, any version, another session.
+                for (String prefix : prefixes) {
+                    String path = "/" + namespace + "/locks/" + ZnodeNames.encode(prefix + key);
+                    try {
+                        operator.delete().forPath(path);
+                    } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+                        // Not held under this prefix.
+                    } catch (Exception e) {
+                        throw new IllegalStateException("could not delete " + path, e);
                     }
                 }
             }
