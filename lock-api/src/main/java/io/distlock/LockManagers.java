@@ -35,7 +35,8 @@ public final class LockManagers {
             "zookeeper", "io.distlock:lock-zookeeper",
             "hazelcast", "io.distlock:lock-hazelcast",
             "etcd", "io.distlock:lock-etcd",
-            "etcds", "io.distlock:lock-etcd");
+            "etcds", "io.distlock:lock-etcd",
+            "jdbc", "io.distlock:lock-jdbc");
 
     private LockManagers() {
     }

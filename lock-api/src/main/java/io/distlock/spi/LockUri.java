@@ -60,7 +60,8 @@ public final class LockUri {
             throw new IllegalArgumentException("lock URI '" + redact(uri) + "' has no scheme");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        if (uri.isOpaque()) {
+        // JDBC URLs are opaque to java.net.URI ("jdbc:postgresql://..."): lock-jdbc's provider parses them itself.
+        if (uri.isOpaque() && !scheme.equals("jdbc")) {
             // local:payments would otherwise parse as "no host" and silently use a default store or table.
             throw new IllegalArgumentException("lock URI '" + redact(uri) + "' lacks '//' after '" + scheme
                     + ":'; write " + scheme + "://" + uri.getRawSchemeSpecificPart());
