@@ -43,9 +43,16 @@ class LockManagersTest {
 
     @Test
     void unknownSchemeNamesTheSchemeAndTheKnownOnes() {
-        assertThatThrownBy(() -> LockManagers.create(URI.create("etcd://localhost:2379")))
+        assertThatThrownBy(() -> LockManagers.create(URI.create("consul://localhost:8500")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'etcd'").hasMessageContaining("redis").hasMessageContaining("zookeeper");
+                .hasMessageContaining("'consul'").hasMessageContaining("redis").hasMessageContaining("zookeeper");
+    }
+
+    @Test
+    void aKnownSchemeWithoutItsModuleNamesTheDependencyToAdd() {
+        // lock-api's own tests have no backend module on the class path.
+        assertThatThrownBy(() -> LockManagers.create(URI.create("etcd://127.0.0.1:2379")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("io.distlock:lock-etcd");
     }
 
     @Test

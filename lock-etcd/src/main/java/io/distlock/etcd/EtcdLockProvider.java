@@ -4,7 +4,6 @@ import io.distlock.LockManager;
 import io.distlock.spi.LockManagerProvider;
 import io.distlock.spi.LockUri;
 
-import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -33,37 +32,6 @@ public final class EtcdLockProvider implements LockManagerProvider {
 
     @Override
     public LockManager create(LockUri uri) {
-        if (uri.hosts().isEmpty()) {
-            throw new IllegalArgumentException("an etcd lock URI needs at least one host:port, got " + uri);
-        }
-        boolean tls = uri.scheme().equals("etcds");
-        EtcdLockManager.Builder builder = EtcdLockManager.builder()
-                .endpoints(uri.hosts().toArray(String[]::new))
-                .tls(tls)
-                .settings(uri.settings());
-        for (String tlsOnly : new String[] {"ca", "cert", "key", "authority"}) {
-            if (!tls && uri.parameter(tlsOnly).isPresent()) {
-                throw new IllegalArgumentException("etcd lock URI parameter '" + tlsOnly + "' needs TLS: use "
-                        + "etcds://, got " + uri);
-            }
-        }
-        uri.parameter("ca").ifPresent(ca -> builder.trustCertificates(Path.of(ca)));
-        if (uri.parameter("cert").isPresent() != uri.parameter("key").isPresent()) {
-            throw new IllegalArgumentException("etcd lock URI parameters 'cert' and 'key' go together, got " + uri);
-        }
-        uri.parameter("cert").ifPresent(cert -> builder.clientCertificate(Path.of(cert),
-                Path.of(uri.parameter("key").orElseThrow())));
-        uri.parameter("authority").ifPresent(builder::authority);
-        String path = uri.path();
-        if (!path.isEmpty() && !"/".equals(path)) {
-            builder.namespace(path);
-        }
-        if (uri.userInfo().isPresent()) {
-            if (uri.user().isEmpty() || uri.password().isEmpty()) {
-                throw new IllegalArgumentException("etcd lock URI user info must be user:password, got " + uri);
-            }
-            builder.user(uri.user().get(), uri.password().get());
-        }
-        return builder.build();
+        return EtcdUriConnection.configure(uri, EtcdLockManager.builder()).build();
     }
 }

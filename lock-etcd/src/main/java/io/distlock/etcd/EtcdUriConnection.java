@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * The connection part of an {@code etcd://} or {@code etcds://} URI (endpoints, namespace path, credentials, TLS
- * files) applied to either builder, with the rules of {@link EtcdLockProvider}, so that a lock manager and a record
+ * files) applied to either builder, for {@link EtcdLockProvider} and the record store's provider alike, so that a lock manager and a record
  * store made from one URI reach the same cluster and namespace. Stateless.
  */
 final class EtcdUriConnection {
