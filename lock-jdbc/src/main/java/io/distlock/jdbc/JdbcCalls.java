@@ -29,7 +29,13 @@ final class JdbcCalls {
         thread.setDaemon(true);
         return thread;
     });
-    private static final int MAX_ATTEMPTS = 3;
+    /**
+     * Dead connections fail at once, and a pool whose sessions were all killed hands each of them out once before it
+     * notices (HikariCP skips its liveness check for a connection used within the last 500 ms): three attempts were
+     * seen to meet three dead connections of a 10-connection pool. So a call tries up to a pool's worth of
+     * connections, always within its one deadline.
+     */
+    private static final int MAX_ATTEMPTS = 16;
     private static final long MIN_NETWORK_TIMEOUT_MS = 50;
 
     @FunctionalInterface
