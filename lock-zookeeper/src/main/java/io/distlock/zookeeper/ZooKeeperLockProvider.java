@@ -27,27 +27,7 @@ public final class ZooKeeperLockProvider implements LockManagerProvider {
 
     @Override
     public LockManager create(LockUri uri) {
-        if (uri.hosts().isEmpty()) {
-            throw new IllegalArgumentException("a zookeeper lock URI needs at least one host:port, got " + uri);
-        }
-        ZooKeeperLockManager.Builder builder = ZooKeeperLockManager.builder()
-                .connectString(String.join(",", uri.hosts()))
-                .settings(uri.settings());
-        String path = uri.path();
-        if (!path.isEmpty() && !"/".equals(path)) {
-            builder.namespace(path);
-        }
-        uri.parameter("sessionTimeout").ifPresent(v -> builder.sessionTimeout(
-                LockUri.parseDuration("sessionTimeout", v)));
-        uri.parameter("connectionTimeout").ifPresent(v -> builder.connectionTimeout(
-                LockUri.parseDuration("connectionTimeout", v)));
-        if (uri.userInfo().isPresent()) {
-            if (uri.password().isEmpty()) {
-                throw new IllegalArgumentException("zookeeper lock URI user info must be user:password (digest), got "
-                        + uri);
-            }
-            builder.authorization("digest", uri.userInfo().get());
-        }
-        return builder.build();
+        return ZooKeeperUriConnection.configure(uri, ZooKeeperLockManager.builder().settings(uri.settings()), "lock")
+                .build();
     }
 }

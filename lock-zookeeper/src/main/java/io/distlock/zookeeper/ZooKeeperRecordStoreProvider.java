@@ -31,28 +31,7 @@ public final class ZooKeeperRecordStoreProvider implements RecordStoreProvider {
 
     @Override
     public RecordStore create(LockUri uri) {
-        if (uri.hosts().isEmpty()) {
-            throw new IllegalArgumentException("a zookeeper record store URI needs at least one host:port, got "
-                    + uri);
-        }
-        ZooKeeperRecordStore.Builder builder = ZooKeeperRecordStore.builder()
-                .connectString(String.join(",", uri.hosts()))
-                .settings(uri.settings());
-        String path = uri.path();
-        if (!path.isEmpty() && !"/".equals(path)) {
-            builder.namespace(path);
-        }
-        uri.parameter("sessionTimeout").ifPresent(v -> builder.sessionTimeout(
-                LockUri.parseDuration("sessionTimeout", v)));
-        uri.parameter("connectionTimeout").ifPresent(v -> builder.connectionTimeout(
-                LockUri.parseDuration("connectionTimeout", v)));
-        if (uri.userInfo().isPresent()) {
-            if (uri.password().isEmpty()) {
-                throw new IllegalArgumentException("zookeeper record store URI user info must be user:password "
-                        + "(digest), got " + uri);
-            }
-            builder.authorization("digest", uri.userInfo().get());
-        }
-        return builder.build();
+        return ZooKeeperUriConnection.configure(uri, ZooKeeperRecordStore.builder().settings(uri.settings()),
+                "record store").build();
     }
 }
