@@ -33,100 +33,14 @@ public final class RedisLockProvider implements LockManagerProvider {
     }
 
     @Override
-    public LockManager create(LockUri parsed) {
-        Uri uri = new Uri(parsed);
-        if (parsed.hosts().isEmpty()) {
-            throw new IllegalArgumentException("Redis lock URI '" + uri + "' names no host");
-        }
-        RedisLockManager.Builder builder = RedisLockManager.builder().settings(parsed.settings());
-        String[] hosts = parsed.hosts().toArray(String[]::new);
-        boolean sentinel = false;
-        switch (parsed.scheme()) {
-            case "redis", "rediss" -> {
-                if (hosts.length != 1) {
-                    throw new IllegalArgumentException("a " + parsed.scheme() + ":// lock URI names one server; use "
-                            + "redis-sentinel:// or redis-cluster:// for several, got '" + uri + "'");
-                }
-                builder.address((parsed.scheme().equals("rediss") ? "rediss://" : "redis://") + hosts[0]);
-            }
-            case "redis-sentinel" -> {
-                String master = parsed.parameter("master").filter(m -> !m.isBlank()).orElseThrow(() ->
-                        new IllegalArgumentException("a redis-sentinel:// lock URI needs ?master=NAME, got '" + uri
-                                + "'"));
-                builder.sentinel(master, hosts);
-                sentinel = true;
-            }
-            case "redis-cluster" -> builder.cluster(hosts);
-            default -> throw new IllegalArgumentException("not a Redis lock URI: '" + uri + "'");
-        }
-        boolean single = parsed.scheme().startsWith("rediss") || parsed.scheme().equals("redis");
-        if (parsed.parameter("master").isPresent() && !sentinel) {
-            throw new IllegalArgumentException("parameter 'master' applies only to redis-sentinel://, got '" + uri
-                    + "'");
-        }
-        if (parsed.parameter("tls").isPresent()) {
-            if (single) {
-                throw new IllegalArgumentException("use rediss:// instead of parameter 'tls', got '" + uri + "'");
-            }
-            String tls = parsed.parameter("tls").get();
-            if (!tls.equalsIgnoreCase("true") && !tls.equalsIgnoreCase("false")) {
-                throw new IllegalArgumentException("parameter 'tls' must be true or false, got '" + tls + "'");
-            }
-            builder.tls(Boolean.parseBoolean(tls));
-        }
-        String path = parsed.path();
-        if (!path.isEmpty() && !path.equals("/")) {
-            if (parsed.scheme().equals("redis-cluster")) {
-                throw new IllegalArgumentException("Redis Cluster has only database 0; remove the path from '" + uri
-                        + "'");
-            }
-            // ASCII digits only: Integer.parseInt alone would also take "+1" and non-ASCII digits.
-            String database = path.substring(1);
-            if (!database.matches("[0-9]{1,9}")) {
-                throw new IllegalArgumentException("the path of a Redis lock URI is the database number, got '"
-                        + path + "' in '" + uri + "'");
-            }
-            builder.database(Integer.parseInt(database));
-        }
-        if (parsed.uri().getRawFragment() != null) {
-            throw new IllegalArgumentException("a Redis lock URI has no fragment ('#...'), got '" + uri + "'");
-        }
-        parsed.userInfo().ifPresent(info -> {
-            int colon = info.indexOf(':');
-            if (colon < 0) {
-                // "redis://secret@host": a password, as redis-cli -u, Lettuce and Jedis read it; sending it as a
-                // user name would fail with WRONGPASS and print the secret as a name.
-                if (!info.isEmpty()) {
-                    builder.password(info);
-                }
-                return;
-            }
-            if (colon > 0) {
-                builder.username(info.substring(0, colon));
-            }
-            if (colon < info.length() - 1) {
-                builder.password(info.substring(colon + 1));
-            }
-        });
+    public LockManager create(LockUri uri) {
+        RedisLockManager.Builder builder = RedisUriConnection.configure(uri,
+                RedisLockManager.builder().settings(uri.settings()));
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            // The builder checks the addresses; say which URI they came from.
+            // The builder checks the addresses; say which URI they came from (LockUri's text hides any password).
             throw new IllegalArgumentException("invalid Redis lock URI '" + uri + "': " + e.getMessage(), e);
-        }
-    }
-
-    /** The URI for messages: the password-only form's user info is a secret too, which the generic form shows. */
-    private record Uri(LockUri parsed) {
-        @Override
-        public String toString() {
-            String text = parsed.toString();
-            String raw = parsed.uri().getRawAuthority();
-            int at = raw == null ? -1 : raw.lastIndexOf('@');
-            if (at < 0 || raw.substring(0, at).contains(":")) {
-                return text;
-            }
-            return text.replace(raw.substring(0, at) + "@", "***@");
         }
     }
 }

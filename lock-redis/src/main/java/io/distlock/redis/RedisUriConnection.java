@@ -4,8 +4,8 @@ import io.distlock.spi.LockUri;
 
 /**
  * The connection part of a Redis URI (scheme, hosts, database path, credentials, {@code master}, {@code tls}) applied
- * to either builder, with the rules and messages of {@link RedisLockProvider}, so that a lock manager and a record
- * store made from one URI reach the same deployment. Stateless.
+ * to either builder, for {@link RedisLockProvider} and the record store's provider alike, so that a lock manager and
+ * a record store made from one URI reach the same deployment by the same rules. Stateless.
  */
 final class RedisUriConnection {
 
@@ -70,8 +70,23 @@ final class RedisUriConnection {
         if (uri.uri().getRawFragment() != null) {
             throw new IllegalArgumentException("a Redis URI has no fragment ('#...'), got '" + uri + "'");
         }
-        uri.user().ifPresent(builder::username);
-        uri.password().filter(p -> !p.isEmpty()).ifPresent(builder::password);
+        uri.userInfo().ifPresent(info -> {
+            int colon = info.indexOf(':');
+            if (colon < 0) {
+                // "redis://secret@host": a password, as redis-cli -u, Lettuce and Jedis read it; sending it as a
+                // user name would fail with WRONGPASS and print the secret as a name.
+                if (!info.isEmpty()) {
+                    builder.password(info);
+                }
+                return;
+            }
+            if (colon > 0) {
+                builder.username(info.substring(0, colon));
+            }
+            if (colon < info.length() - 1) {
+                builder.password(info.substring(colon + 1));
+            }
+        });
         return builder;
     }
 }

@@ -75,6 +75,19 @@ class RedisRecordStoreUriTest {
     }
 
     @Test
+    @DisplayName("password-only user info (redis://secret@host) is the password for records as for locks")
+    void passwordOnlyUserInfoIsThePassword() {
+        URI uri = URI.create("redis://" + PASSWORD + "@" + server.address() + "?timeout=2s");
+        String key = "uri:" + UUID.randomUUID();
+        try (RecordStore fromUri = RecordStores.create(uri);
+             LockManager locks = LockManagers.create(uri)) {
+            assertThat(fromUri.putIfAbsent(key, bytes("v"), Duration.ofMinutes(1))).isTrue();
+            assertThat(fromUri.get(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v")));
+            assertThat(locks.tryLock(key)).isPresent();
+        }
+    }
+
+    @Test
     @DisplayName("one URI gives locks and records: idempotency keys run an operation once and replay it")
     void idempotencyOnOneUri() {
         URI uri = uri("?timeout=2s");
