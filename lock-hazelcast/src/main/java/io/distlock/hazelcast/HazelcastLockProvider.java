@@ -30,25 +30,9 @@ public final class HazelcastLockProvider implements LockManagerProvider {
 
     @Override
     public LockManager create(LockUri uri) {
-        if (uri.hosts().isEmpty()) {
-            throw new IllegalArgumentException("a hazelcast lock URI needs at least one member address: "
-                    + "hazelcast://host:port[,host:port]?cluster=NAME, got " + uri);
-        }
-        if (!uri.path().isEmpty() && !uri.path().equals("/")) {
-            throw new IllegalArgumentException("a hazelcast lock URI has no path (use ?map=NAME), got " + uri);
-        }
-        HazelcastLockManager.Builder builder = HazelcastLockManager.builder().settings(uri.settings());
-        for (String host : uri.hosts()) {
-            boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.contains(":");
-            builder.addresses(hasPort ? host : host + ":5701");
-        }
-        uri.parameter("cluster").ifPresent(builder::clusterName);
+        HazelcastLockManager.Builder builder = HazelcastUriConnection.configure(uri,
+                HazelcastLockManager.builder().settings(uri.settings()), "lock");
         uri.parameter("map").ifPresent(builder::mapName);
-        uri.parameter("connectTimeout").ifPresent(
-                text -> builder.connectTimeout(LockUri.parseDuration("connectTimeout", text)));
-        if (uri.userInfo().isPresent()) {
-            builder.credentials(uri.user().orElse(""), uri.password().orElse(""));
-        }
         return builder.build();
     }
 }

@@ -33,32 +33,14 @@ public final class HazelcastRecordStoreProvider implements RecordStoreProvider {
 
     @Override
     public RecordStore create(LockUri uri) {
-        if (uri.hosts().isEmpty()) {
-            throw new IllegalArgumentException("a hazelcast record store URI needs at least one member address: "
-                    + "hazelcast://host:port[,host:port]?cluster=NAME, got " + uri);
-        }
-        if (!uri.path().isEmpty() && !uri.path().equals("/")) {
-            throw new IllegalArgumentException("a hazelcast record store URI has no path (use ?map=NAME), got "
-                    + uri);
-        }
-        HazelcastRecordStore.Builder builder = HazelcastRecordStore.builder()
-                .operationTimeout(uri.settings().operationTimeout());
-        for (String host : uri.hosts()) {
-            boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.contains(":");
-            builder.addresses(hasPort ? host : host + ":5701");
-        }
-        uri.parameter("cluster").ifPresent(builder::clusterName);
+        HazelcastRecordStore.Builder builder = HazelcastUriConnection.configure(uri,
+                HazelcastRecordStore.builder().operationTimeout(uri.settings().operationTimeout()), "record store");
         uri.parameter("map").ifPresent(map -> {
             if (map.isBlank()) {
                 throw new IllegalArgumentException("hazelcast map name must not be blank, got " + uri);
             }
             builder.mapName(map + ".records");
         });
-        uri.parameter("connectTimeout").ifPresent(
-                text -> builder.connectTimeout(LockUri.parseDuration("connectTimeout", text)));
-        if (uri.userInfo().isPresent()) {
-            builder.credentials(uri.user().orElse(""), uri.password().orElse(""));
-        }
         return builder.build();
     }
 }
