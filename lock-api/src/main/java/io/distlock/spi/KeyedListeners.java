@@ -58,21 +58,7 @@ public final class KeyedListeners {
 
     /** Calls every listener of every key: after a reconnect, when events may have been missed. */
     public void signalAll() {
-        RuntimeException first = null;
-        for (Set<Runnable> listeners : byKey.values()) {
-            try {
-                callAll(listeners);
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        callAll(() -> byKey.values().stream().flatMap(Set::stream).iterator());
     }
 
     /**
@@ -99,7 +85,7 @@ public final class KeyedListeners {
         byKey.clear();
     }
 
-    private static void callAll(Set<Runnable> listeners) {
+    private static void callAll(Iterable<Runnable> listeners) {
         RuntimeException first = null;
         for (Runnable listener : listeners) {
             try {
