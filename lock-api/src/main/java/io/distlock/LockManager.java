@@ -136,6 +136,19 @@ public interface LockManager extends AutoCloseable {
         return io.distlock.spi.BlockingCallPool.submit(() -> tryLock(key, wait), LockManager::discard);
     }
 
+    /**
+     * The operators' view of this manager's backend: who holds a key, which keys are held, and force-release. Every
+     * backend of this library supports it.
+     *
+     * @return the inspector; never null
+     * @throws UnsupportedOperationException if this manager's backend cannot be inspected (the default, for
+     *                                       implementations written before this method existed)
+     * @throws IllegalStateException if this manager is closed
+     */
+    default LockInspector inspector() {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot be inspected");
+    }
+
     /** Releases a handle that a cancelled asynchronous call got after all. */
     private static void discard(Optional<LockHandle> handle) {
         handle.ifPresent(LockHandle::close);

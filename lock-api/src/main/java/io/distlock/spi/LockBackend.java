@@ -16,8 +16,11 @@ import java.util.concurrent.CompletionStage;
  * <p>Keys passed here are already validated and prefixed: any characters, at most 1024 + 256 UTF-8 bytes. Each
  * backend encodes them as its store needs, without collisions between distinct keys.
  *
- * <p>Owners are opaque strings that the core makes unique per handle (at most 64 ASCII characters). A lock belongs
- * to its owner: release and renew must act only if the stored owner matches, atomically.
+ * <p>Owners are opaque strings that the core makes unique per handle: at most 256 printable ASCII characters
+ * ({@code '!'} to {@code '~'}, no spaces). They begin with a unique id and carry a description of the acquisition
+ * (manager name, thread, acquired-at) that {@link LockInspection} shows to operators; a backend stores the whole
+ * string with the lock in the acquiring request and compares it whole. A lock belongs to its owner: release and
+ * renew must act only if the stored owner matches, atomically.
  *
  * <p><b>Timeouts and failures:</b> every method must return or throw {@link LockBackendException} within the
  * operation timeout the backend was built with, and must never report an outage as "held by another owner".
