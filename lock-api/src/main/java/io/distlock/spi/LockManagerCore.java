@@ -990,10 +990,21 @@ public final class LockManagerCore implements LockManager {
      * asynchronous one later on its own thread) and handles its results on a renewal thread. A stage that has not
      * completed one operation timeout after the batch's deadline counts as failed, so it frees its place in flight.
      */
-    private void sendRenewal(List<CoreLockHandle> batch) {
-        List<Renewal> renewals = new ArrayList<>(batch.size());
-        for (CoreLockHandle handle : batch) {
-            renewals.add(new Renewal(handle.backendKey, handle.owner));
+    private void sendRenewal(List<CoreLockHandle> queued) {
+        // Handles released or lost while their batch waited for a place are not sent.
+        List<CoreLockHandle> batch = new ArrayList<>(queued.size());
+        List<Renewal> renewals = new ArrayList<>(queued.size());
+        for (CoreLockHandle handle : queued) {
+            if (handle.isActive()) {
+                batch.add(handle);
+                renewals.add(new Renewal(handle.backendKey, handle.owner));
+            } else {
+                handle.renewing = false;
+            }
+        }
+        if (batch.isEmpty()) {
+            renewalDone(batch);
+            return;
         }
         long sentAt = ticker.nanoTime();
         long sentAtSystem = systemTicker ? sentAt : System.nanoTime();

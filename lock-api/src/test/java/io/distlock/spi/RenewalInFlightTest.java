@@ -104,7 +104,9 @@ class RenewalInFlightTest {
         AsyncBackend backend = new AsyncBackend();
         backend.toHang.set(LockManagerCore.MAX_RENEWALS_IN_FLIGHT);
         backend.answerAtOnce = true;
-        LockSettings settings = LockSettings.defaults().withLease(Duration.ofMillis(1200))
+        // A timeout far below the lease: the hung batches fail after 200 ms and are sent again long before the
+        // lease runs out, even on a loaded machine.
+        LockSettings settings = LockSettings.defaults().withLease(Duration.ofSeconds(3))
                 .withOperationTimeout(Duration.ofMillis(100));
         int locks = 200;
         try (LockManager manager = LockManagerCore.create(backend, settings)) {
@@ -114,7 +116,9 @@ class RenewalInFlightTest {
             }
             // Every place is taken by a stage that never completes; after its deadline plus a timeout the batch
             // counts as failed, its handles are renewed again within the lease, and nothing is lost.
-            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewedKeys.get() >= 2 * locks);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> backend.renewedKeys.get() >= 2 * locks);
+            assertThat(backend.batches.get()).as("batches sent, the hung ones included")
+                    .isGreaterThanOrEqualTo(LockManagerCore.MAX_RENEWALS_IN_FLIGHT + 2 * locks / 10);
             assertThat(handles).allMatch(LockHandle::isHeld);
         }
     }
