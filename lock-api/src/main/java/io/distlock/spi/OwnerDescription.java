@@ -12,19 +12,21 @@ import java.util.Optional;
  * The owner strings the core gives backends, and how it reads them back: a unique id followed by a description of
  * the acquisition, all in at most {@value #MAX_LENGTH} printable ASCII characters ({@code '!'} to {@code '~'}):
  * <pre>
- *   ID|ACQUIRED_AT|MANAGER|THREAD        e.g.  3f9a0c1d2e4b5a69:17|1764631200123|web-3:12345|http-nio-8080-exec-4
+ *   ID;ACQUIRED_AT;MANAGER;THREAD        e.g.  3f9a0c1d2e4b5a69:17;1764631200123;web-3:12345;http-nio-8080-exec-4
  * </pre>
  * <ul>
  *   <li>{@code ID} is the manager's 16 random hex digits, {@code ':'} and the handle's sequence number: unique per
  *       acquisition, and all that the owner was before descriptions existed;</li>
  *   <li>{@code ACQUIRED_AT} is the acquiring process's wall clock in epoch milliseconds, in decimal;</li>
  *   <li>{@code MANAGER} and {@code THREAD} are the manager's name and the acquiring thread's name, UTF-8 and
- *       percent-encoded: every byte outside {@code '!'..'~'}, and {@code '%'} and {@code '|'} themselves, is written
- *       {@code %XX}. So {@code '|'} only ever separates fields and the string splits unambiguously. A name longer
+ *       percent-encoded: every byte outside {@code '!'..'~'}, and {@code '%'}, {@code ';'}, {@code '|'} and
+ *       {@code '\'} themselves, is written {@code %XX}. So {@code ';'} only ever separates fields and the string
+ *       splits unambiguously; {@code '|'} and {@code '\'} are encoded too because stores frame or escape values with
+ *       them (the Hazelcast backend stores {@code owner|token|...}). A name longer
  *       than its room ({@value #MAX_MANAGER_CHARS} encoded characters for the manager, {@value #MAX_THREAD_CHARS}
  *       for the thread) is cut at a character boundary and ends with {@code ...}.</li>
  * </ul>
- * An owner without {@code '|'} (written by an older version, {@code hex:seq}) reads as that id with unknown names and
+ * An owner without {@code ';'} (written by an older version, {@code hex:seq}) reads as that id with unknown names and
  * no time; fields after {@code THREAD}, which a later version may add, are ignored. Stateless and thread safe.
  */
 final class OwnerDescription {
@@ -37,7 +39,7 @@ final class OwnerDescription {
     static final int MAX_THREAD_CHARS = 128;
     /** What a name reads as when the owner carries none. */
     static final String UNKNOWN = "unknown";
-    static final char SEPARATOR = '|';
+    static final char SEPARATOR = ';';
     private static final String TRUNCATED = "...";
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
@@ -135,7 +137,7 @@ final class OwnerDescription {
     }
 
     private static boolean isPlain(char c) {
-        return c >= '!' && c <= '~' && c != '%' && c != SEPARATOR;
+        return c >= '!' && c <= '~' && c != '%' && c != SEPARATOR && c != '|' && c != '\\';
     }
 
     /** Reverses {@link #encode}; lenient: a {@code '%'} not followed by two hex digits is kept as it is. */

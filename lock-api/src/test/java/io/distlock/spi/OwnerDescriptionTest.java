@@ -18,7 +18,7 @@ class OwnerDescriptionTest {
     @ParameterizedTest
     @ValueSource(strings = {"http-nio-8080-exec-4", "worker 1", "pipe|in|name", "100%", "a%7Cb", "tab\there",
             "line\nbreak", "Zürich-Arbeiter", "线程-7", "emoji 😀 thread", "{braces}/slashes\\back", "...", "",
-            "~!@#$^&*()_+`-=[];',./<>?:\"", "%", "|", "%%||%"})
+            "~!@#$^&*()_+`-=[];',./<>?:\"", "%", "|", ";", "%%||%;;", "back\\slash", "a%3Bb"})
     void oddNamesRoundTrip(String name) {
         String owner = OwnerDescription.owner(ID_PREFIX, 42, 1_764_631_200_123L,
                 OwnerDescription.managerPart("mgr " + name),
@@ -32,7 +32,7 @@ class OwnerDescriptionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"x", "é", "😀", "|", "线"})
+    @ValueSource(strings = {"x", "é", "😀", "|", ";", "线"})
     void longNamesAreCutAtACharacterBoundaryWithinTheLimit(String unit) {
         String name = unit.repeat(500);
         String owner = OwnerDescription.owner(ID_PREFIX, Long.MAX_VALUE, MAX_MILLIS,
@@ -72,9 +72,9 @@ class OwnerDescriptionTest {
         assertThat(OwnerDescription.parse("0123456789abcdef:17")).isEqualTo(new OwnerDescription.Parsed(
                 "0123456789abcdef:17", "unknown", "unknown", Optional.empty()));
         assertThat(OwnerDescription.parse("token:abc:1").managerName()).isEqualTo("unknown");
-        assertThat(OwnerDescription.parse("id|only-two").managerName()).isEqualTo("unknown");
-        assertThat(OwnerDescription.parse("id|only-two").ownerId()).isEqualTo("id");
-        OwnerDescription.Parsed noTime = OwnerDescription.parse("id|soon|mgr|thr%");
+        assertThat(OwnerDescription.parse("id;only-two").managerName()).isEqualTo("unknown");
+        assertThat(OwnerDescription.parse("id;only-two").ownerId()).isEqualTo("id");
+        OwnerDescription.Parsed noTime = OwnerDescription.parse("id;soon;mgr;thr%");
         assertThat(noTime.acquiredAt()).isEmpty();
         assertThat(noTime.managerName()).isEqualTo("mgr");
         assertThat(noTime.threadName()).isEqualTo("thr%");
@@ -82,7 +82,7 @@ class OwnerDescriptionTest {
 
     @Test
     void fieldsALaterVersionAddsAreIgnored() {
-        OwnerDescription.Parsed parsed = OwnerDescription.parse("id:1|5|mgr|thread|future=1");
+        OwnerDescription.Parsed parsed = OwnerDescription.parse("id:1;5;mgr;thread;future=1");
         assertThat(parsed.threadName()).isEqualTo("thread");
         assertThat(parsed.acquiredAt()).contains(Instant.ofEpochMilli(5));
     }
@@ -104,5 +104,6 @@ class OwnerDescriptionTest {
 
     private static void assertPrintable(String owner) {
         assertThat(owner.chars().allMatch(c -> c >= '!' && c <= '~')).as("printable ASCII: %s", owner).isTrue();
+        assertThat(owner).as("no characters stores frame values with").doesNotContain("|", "\\");
     }
 }
