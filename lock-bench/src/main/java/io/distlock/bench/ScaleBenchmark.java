@@ -39,13 +39,17 @@ import java.util.concurrent.TimeUnit;
  * plus the server's time spent in those scripts (the {@code usec} of the same statistics), a figure the batch size
  * trades against. Not a JMH benchmark: one measurement per N, a scenario of tens of seconds, after one unmeasured
  * warm-up round of both (5,000 locks) so that neither pays the JIT in its window. Arguments:
- * {@code [--window SECONDS] [--forks N] [--batch LOCKS] [--no-warmup] [--out FILE] N...} (default N: 1000 10000; window 9 s;
+ * {@code [--window SECONDS] [--settle SECONDS] [--forks N] [--batch LOCKS] [--only IMPL] [--no-warmup] [--out FILE] N...} (default N: 1000 10000; window 9 s;
  * {@code --forks N} runs everything in N fresh JVMs and reports the medians; {@code --batch} sets distlock's
- * renewal batch size; {@code --only distlock|rlock} measures one, for a profiler; a window of 30 s is ten leases).
+ * renewal batch size; {@code --only distlock|rlock} measures one, for a profiler; {@code --settle} is the time
+ * between the last acquisition and the window, default 20 s, so that the window sees the steady state; a window of
+ * 30 s is ten leases).
  */
 public final class ScaleBenchmark {
 
     static final Duration LEASE = Duration.ofSeconds(3);
+    /** Seconds between the last acquisition and the window ({@code --settle S}): renewals running, JIT done. */
+    private static long settleSeconds = 20;
     /** distlock's renewal batch size ({@code --batch N}); 0 for the backend's default. */
     private static int batchSize;
 
@@ -87,6 +91,7 @@ public final class ScaleBenchmark {
                 case "--forks" -> forks = Integer.parseInt(args[++i]);
                 case "--no-warmup" -> warmUp = false;
                 case "--batch" -> batchSize = Integer.parseInt(args[++i]);
+                case "--settle" -> settleSeconds = Long.parseLong(args[++i]);
                 case "--only" -> impls = List.of(args[++i]);
                 case "--child" -> child = true;
                 default -> sizes.add(Integer.parseInt(args[i].replace(",", "").replace("_", "")));
@@ -133,7 +138,13 @@ public final class ScaleBenchmark {
     private static void warmUp() throws Exception {
         System.err.println("warming up (not measured)…");
         for (String impl : List.of("distlock", "rlock")) {
-            measure(impl, 5_000, 6);
+            long settle = settleSeconds;
+            settleSeconds = 0;
+            try {
+                measure(impl, 5_000, 6);
+            } finally {
+                settleSeconds = settle;
+            }
         }
     }
 
@@ -149,6 +160,8 @@ public final class ScaleBenchmark {
             if (!warmUp) {
                 command.add("--no-warmup");
             }
+            command.add("--settle");
+            command.add(Long.toString(settleSeconds));
             if (batchSize > 0) {
                 command.add("--batch");
                 command.add(Integer.toString(batchSize));
@@ -219,8 +232,11 @@ public final class ScaleBenchmark {
                 }
                 double acquireSeconds = (System.nanoTime() - start) / 1e9;
                 long heapHeld = liveHeap();
-                // Let the first renewals of everything pass (a third of the lease, plus slack for a loaded machine).
-                Thread.sleep(LEASE.toMillis() / 3 + 1500);
+                // Let the first renewals of everything pass (a third of the lease, plus slack for a loaded machine),
+                // and the JIT finish compiling the renewal path: distlock's runs a few dozen times a second, so
+                // without a settle its compilation fell into the window (1.2 s of compiler time in a 30 s window
+                // whose whole CPU was 1.8 s).
+                Thread.sleep(Math.max(LEASE.toMillis() / 3 + 1500, TimeUnit.SECONDS.toMillis(settleSeconds)));
                 Map<String, Long> statsBefore = commandStats(server);
                 long cpuBefore = processCpuNanos();
                 long windowStart = System.nanoTime();
@@ -365,7 +381,7 @@ public final class ScaleBenchmark {
     static String render(List<Result> results, double load, long windowSeconds) {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Redis %s on loopback, lease %d s, one manager / one Redisson client, "
-                        + "%d s window after the first renewals; 1-minute load average at start %.1f on %d cores.%n%n",
+                        + "%d s window starting " + settleSeconds + " s after the last acquisition; 1-minute load average at start %.1f on %d cores.%n%n",
                 serverVersion(), LEASE.toSeconds(), windowSeconds, load,
                 Runtime.getRuntime().availableProcessors()));
         md.append("| held locks | impl | scripts/s (server) | all commands/s (server) | server ms/s in scripts "
