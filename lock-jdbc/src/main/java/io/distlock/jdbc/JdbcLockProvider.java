@@ -24,7 +24,9 @@ public final class JdbcLockProvider implements LockManagerProvider {
 
     @Override
     public LockManager create(LockUri uri) {
-        JdbcUrls parsed = JdbcUrls.parse(uri.uri().toString());
+        // java.net.URI sees no query in an opaque jdbc: URI, so uri.settings() are the caller's customized defaults
+        // (listeners, a ticker...): the URL's own parameters go on top of them.
+        JdbcUrls parsed = JdbcUrls.parse(uri.uri().toString(), uri.settings());
         JdbcLockManager.Builder builder = JdbcLockManager.builder().url(parsed.url).settings(parsed.settings)
                 .createSchema(parsed.createSchema);
         parsed.driverProperties.forEach(builder::property);

@@ -45,6 +45,16 @@ final class JdbcUrls {
      * @throws IllegalArgumentException naming the part that is invalid
      */
     static JdbcUrls parse(String uri) {
+        return parse(uri, LockSettings.defaults());
+    }
+
+    /**
+     * Parses {@code uri}, with its lock parameters applied to {@code defaults} (the settings a caller of
+     * {@code LockManagers.create(uri, customizer)} made, e.g. with listeners, which a URI cannot name).
+     *
+     * @throws IllegalArgumentException naming the part that is invalid
+     */
+    static JdbcUrls parse(String uri, LockSettings defaults) {
         if (!uri.regionMatches(true, 0, "jdbc:", 0, 5) || uri.length() <= 5) {
             throw new IllegalArgumentException("not a JDBC URL: '" + redact(uri) + "'");
         }
@@ -67,7 +77,7 @@ final class JdbcUrls {
                 }
             }
         }
-        LockSettings settings = LockSettings.defaults();
+        LockSettings settings = defaults;
         if (ours.containsKey("lease")) {
             settings = settings.withLease(LockUri.parseDuration("lease", ours.get("lease")));
         }

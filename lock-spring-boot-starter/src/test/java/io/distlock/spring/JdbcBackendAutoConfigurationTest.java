@@ -181,6 +181,19 @@ class JdbcBackendAutoConfigurationTest {
     }
 
     @Test
+    void a_jdbc_uri_takes_the_lock_properties_as_parameters_and_gives_the_record_store_too() {
+        String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+        runner.withPropertyValues("distlock.uri=" + url + "?createSchema=true", "distlock.lease=6s",
+                "distlock.operation-timeout=1s").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    try (LockHandle handle = context.getBean(LockManager.class).tryLock("k").orElseThrow()) {
+                        assertThat(handle.isHeld()).isTrue();
+                    }
+                    assertThat(context.getBean(RecordStore.class).name()).isEqualTo("jdbc");
+                });
+    }
+
+    @Test
     void a_transaction_aware_proxy_is_looked_through_so_locks_never_join_a_transaction() {
         try (HikariDataSource pool = h2()) {
             DataSource proxy = new TransactionAwareDataSourceProxy(pool);
