@@ -10,7 +10,7 @@ import java.util.Set;
  * The {@code jdbc:} URIs for {@link io.distlock.LockManagers}, e.g.
  * {@code jdbc:postgresql://db:5432/app?user=app&password=secret&lease=10s}. Public only for
  * {@link java.util.ServiceLoader}. The distlock parameters ({@code lease}, {@code renewal}, {@code timeout},
- * {@code prefix}, {@code poolSize}, {@code createSchema}) are taken out; every other parameter goes to the driver as
+ * {@code prefix}, {@code name}, {@code poolSize}, {@code createSchema}) are taken out; every other parameter goes to the driver as
  * a connection property, so {@code user}, {@code password} and TLS options ({@code sslmode}, ...) work as the
  * driver documents them, and the driver (not distlock) decides what an unknown one means. The manager owns a
  * HikariCP pool. H2 URLs, whose own options follow {@code ;}, take the distlock parameters after a {@code ?} too.

@@ -13,15 +13,15 @@ import java.util.regex.Pattern;
 
 /**
  * Takes a distlock JDBC URI apart: {@code jdbc:postgresql://host:5432/app?user=app&password=...&lease=10s}. The
- * distlock parameters ({@code lease}, {@code renewal}, {@code timeout}, {@code prefix}, {@code poolSize},
- * {@code createSchema}) are taken out; the URL without its query goes to the driver, and every other query parameter
+ * distlock parameters ({@code lease}, {@code renewal}, {@code timeout}, {@code prefix}, {@code name},
+ * {@code poolSize}, {@code createSchema}) are taken out; the URL without its query goes to the driver, and every other query parameter
  * becomes a driver property (so {@code user}, {@code password}, {@code sslmode} and the like work as the driver
  * documents them). Immutable.
  */
 final class JdbcUrls {
 
-    static final Set<String> DISTLOCK_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix", "poolSize",
-            "createSchema");
+    static final Set<String> DISTLOCK_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix", "name",
+            "poolSize", "createSchema");
     private static final Pattern SECRET = Pattern.compile("(?i)((?:password|sslpassword|pass|pwd)=)[^&;]*");
 
     final String url;
@@ -89,6 +89,14 @@ final class JdbcUrls {
         }
         if (ours.containsKey("prefix")) {
             settings = settings.withKeyPrefix(ours.get("prefix"));
+        }
+        if (ours.containsKey("name")) {
+            String name = ours.get("name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("parameter 'name' (the manager's name) must not be blank in '"
+                        + redact(uri) + "'");
+            }
+            settings = settings.withManagerName(name);
         }
         Integer poolSize = null;
         if (ours.containsKey("poolSize")) {
