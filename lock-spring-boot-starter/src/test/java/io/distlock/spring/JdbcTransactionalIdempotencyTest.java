@@ -22,6 +22,8 @@ import org.springframework.transaction.annotation.Transactional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -160,6 +162,8 @@ class JdbcTransactionalIdempotencyTest {
                 String key = key();
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch finish = new CountDownLatch(1);
+                // Threads of their own: the common pool may have a single thread, which the first call occupies.
+                ExecutorService threads = Executors.newFixedThreadPool(2);
                 CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> orders.place(key, 9, () -> {
                     inside.countDown();
                     try {
@@ -168,17 +172,18 @@ class JdbcTransactionalIdempotencyTest {
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }, false));
+                }, false), threads);
                 try {
                     assertThat(inside.await(30, TimeUnit.SECONDS)).isTrue();
                     // If the duplicate waited for the first commit it would wait forever here: the first commits
                     // only after this answer. A bounded get turns that into a failure instead of a hang.
                     CompletableFuture<String> duplicate = CompletableFuture.supplyAsync(
-                            () -> orders.place(key, 9, () -> { }, false));
+                            () -> orders.place(key, 9, () -> { }, false), threads);
                     assertThatThrownBy(() -> duplicate.get(30, TimeUnit.SECONDS))
                             .hasCauseInstanceOf(RequestInProgressException.class);
                 } finally {
                     finish.countDown();
+                    threads.shutdown();
                 }
                 assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("order of 9, run 1");
                 assertThat(orders.place(key, 9, () -> { }, false)).as("replayed after the commit")
