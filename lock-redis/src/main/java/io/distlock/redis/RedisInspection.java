@@ -208,11 +208,12 @@ final class RedisInspection {
             throw failure != null ? failure
                     : new LockBackendException(what + " on " + calls.description() + ": no master is known");
         }
-        // The node serving a range is its first address; ranges of one master are merged under its lowest slot.
+        // A range's addresses are its master's and replicas': the same set for every range of one shard, disjoint
+        // between shards, so they group the ranges by master whatever order the set has.
         TreeMap<String, Integer> lowest = new TreeMap<>();
         for (Map.Entry<ClusterSlotRange, Set<String>> range : slots.entrySet()) {
-            String node = range.getValue().stream().findFirst().orElse("");
-            lowest.merge(node, range.getKey().getStartSlot(), Math::min);
+            String shard = new java.util.TreeSet<>(range.getValue()).toString();
+            lowest.merge(shard, range.getKey().getStartSlot(), Math::min);
         }
         List<Integer> result = new ArrayList<>(new java.util.TreeSet<>(lowest.values()));
         if (result.isEmpty()) {
