@@ -35,8 +35,11 @@ import java.util.concurrent.TimeUnit;
 final class RedisInspection {
 
     /**
-     * KEYS: lock key. Returns {value, pttl} of the lock key, or {false, -2} if it does not exist. Read-only, so it
-     * runs on a master like every other call of the backend (Redisson's read mode is MASTER).
+     * KEYS: lock key. Returns {value, pttl} of the lock key, or {false, -2} if it does not exist.
+     *
+     * <p>The scripts here only read, but are sent as EVALSHA (Redisson's READ_WRITE mode), not EVALSHA_RO: Redis
+     * before 7 has no EVALSHA_RO, and the minimal ACL of the README grants {@code evalsha} only. Both go to the
+     * master, as every call of the backend does.
      */
     static final String READ = """
             local v = redis.call('GET', KEYS[1])
@@ -95,7 +98,7 @@ final class RedisInspection {
     StoredLock read(String key, long deadlineNanos) {
         String lockKey = RedisKeys.lockKey(key);
         String what = "reading lock '" + key + "'";
-        RFuture<List<Object>> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_ONLY,
+        RFuture<List<Object>> future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE,
                 READ, RScript.ReturnType.MULTI, List.of(lockKey)));
         List<Object> reply = calls.awaitReplyUntil(future, what, "", deadlineNanos, BoundedAwait.Interrupts.ABORT);
         if (reply.size() != 2) {
@@ -122,7 +125,7 @@ final class RedisInspection {
         args.add(Integer.toString(SCANS_PER_PAGE));
         args.addAll(at.pending);
         String routing = route(at.slot);
-        RFuture<List<Object>> future = calls.send(what, () -> script.evalAsync(routing, RScript.Mode.READ_ONLY, SCAN,
+        RFuture<List<Object>> future = calls.send(what, () -> script.evalAsync(routing, RScript.Mode.READ_WRITE, SCAN,
                 RScript.ReturnType.MULTI, List.of(routing), args.toArray()));
         List<Object> reply = calls.awaitReplyUntil(future, what, "", deadlineNanos, BoundedAwait.Interrupts.ABORT);
         if (reply.isEmpty() || (reply.size() - 1) % 3 != 0) {
@@ -226,7 +229,7 @@ final class RedisInspection {
     private String route(int slot) {
         return routes.computeIfAbsent(slot, s -> {
             for (int i = 0; ; i++) {
-                String candidate = "distlock-route:{" + i + "}";
+                String candidate = "distlock:route:{" + i + "}";
                 if (RedisKeys.slot(candidate) == s) {
                     return candidate;
                 }
