@@ -144,7 +144,14 @@ final class RedisInspection {
                 surplus.add(redisKey);
                 continue;
             }
-            StoredLock lock = stored(key, reply.get(i + 1), reply.get(i + 2), what);
+            StoredLock lock;
+            try {
+                lock = stored(key, reply.get(i + 1), reply.get(i + 2), what);
+            } catch (LockBackendException e) {
+                // A key of our shape with a value that is not ours (written by hand or by something else): one odd
+                // key does not make the whole listing fail; read(key) reports it.
+                continue;
+            }
             if (lock != null) {
                 locks.add(lock);
             }

@@ -117,6 +117,10 @@ class RedisInspectionTest {
             // Noise: other prefixes, and keys that are not locks.
             redis.tryAcquire("inspect:other:" + UUID.randomUUID(), "x", Duration.ofSeconds(30));
             server.cli("SET", "unrelated:" + prefix, "1");
+            // A key of the lock shape whose value is not ours: left out of listings, an error for read.
+            server.cli("SET", RedisKeyLayout.lockKey(prefix + "foreign"), "not-ours", "PX", "60000");
+            assertThatThrownBy(() -> redis.read(prefix + "foreign", deadline()))
+                    .isInstanceOf(io.distlock.LockBackendException.class).hasMessageContaining("<token>:<owner>");
             for (int limit : new int[] {1, 3, 7, 1000}) {
                 List<StoredLock> all = listAll(redis, prefix, limit);
                 assertThat(all).extracting(StoredLock::key).containsExactlyInAnyOrderElementsOf(held);
