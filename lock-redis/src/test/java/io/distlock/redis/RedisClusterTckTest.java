@@ -79,6 +79,15 @@ class RedisClusterTckTest extends LockManagerTck {
         }
     }
 
+    /** Inspection across the three masters: a listing walks every master's SCAN, keys of every shape read back. */
+    @Nested
+    class Inspection extends io.distlock.tck.InspectionTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
     @Override
     protected TckBackend backend() {
         return backend;
