@@ -185,4 +185,38 @@ class RedisInspectionTest {
             assertThat(waiter.tryAcquire(key, "next", Duration.ofSeconds(60)).isAcquired()).isTrue();
         }
     }
+
+    /** Script calls the server has counted (EVALSHA, EVAL): every call of the backend is one. */
+    private static long scriptCalls() {
+        long calls = 0;
+        for (String line : server.cli("INFO", "commandstats").split("\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                calls += Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+            }
+        }
+        return calls;
+    }
+
+    @Test
+    @DisplayName("read is one request, and a page of a listing is one request")
+    void oneRequestEach() {
+        try (RedisLockBackend redis = backend()) {
+            String prefix = "inspect:requests:" + UUID.randomUUID() + ":";
+            for (int i = 0; i < 5; i++) {
+                redis.tryAcquire(prefix + i, "o" + i, Duration.ofSeconds(30));
+            }
+            // Once each first, so that the scripts are loaded (NOSCRIPT, then EVAL) before counting.
+            redis.read(prefix + 0, deadline());
+            redis.list(prefix, null, 1000, deadline());
+            long before = scriptCalls();
+            assertThat(redis.read(prefix + 0, deadline())).isNotNull();
+            assertThat(scriptCalls() - before).isEqualTo(1);
+            before = scriptCalls();
+            LockInspection.Page page = redis.list(prefix, null, 1000, deadline());
+            assertThat(scriptCalls() - before).isEqualTo(1);
+            // A small keyspace is scanned in one page.
+            assertThat(page.locks()).hasSize(5);
+            assertThat(page.nextCursor()).isNull();
+        }
+    }
 }
