@@ -27,7 +27,7 @@ import java.util.Optional;
  *       for the thread) is cut at a character boundary and ends with {@code ...}.</li>
  * </ul>
  * An owner without {@code ';'} (written by an older version, {@code hex:seq}) reads as that id with unknown names and
- * no time; fields after {@code THREAD}, which a later version may add, are ignored. Stateless and thread safe.
+ * no time; fields after {@code THREAD}, which a later version may add, are ignored. Thread safe.
  */
 final class OwnerDescription {
 
