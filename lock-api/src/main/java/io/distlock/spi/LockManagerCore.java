@@ -299,7 +299,12 @@ public final class LockManagerCore implements LockManager {
                         if (Thread.interrupted()) {
                             throw interrupted(key, e);
                         }
-                        throw e;
+                        if (!cutShort(budget, callDeadline)) {
+                            throw e;
+                        }
+                        // The store answered "held" within this wait and this later call ran out of what was left of
+                        // it: the wait is over, as clause 8.3 says (the attempt is released in the background).
+                        result = null;
                     }
                     if (result != null) {
                         if (result.isAcquired()) {
@@ -378,6 +383,17 @@ public final class LockManagerCore implements LockManager {
         AsyncWait asyncWait = new AsyncWait(key, backendKey(key), started, started + KeyRules.saturatedNanos(wait));
         asyncWait.start();
         return asyncWait.promise;
+    }
+
+    /**
+     * Whether a failed call of a bounded wait only ran out of the part of the wait it was given: a later call, whose
+     * budget was cut below one operation timeout, failed at or after its deadline. Such a timeout ends the wait
+     * (empty) instead of being reported as an outage: the store said "held" earlier in this wait, and on a loaded
+     * machine a round trip can take longer than a few milliseconds left of a wait. A real error before the deadline,
+     * and any failure of a call that had a whole timeout, stays an outage.
+     */
+    private boolean cutShort(long budget, long callDeadline) {
+        return budget < timeoutNanos && System.nanoTime() - callDeadline >= 0;
     }
 
     /** Completes {@code promise} with an attempt's answer; a lock its caller no longer wants is released. */
@@ -521,7 +537,7 @@ public final class LockManagerCore implements LockManager {
                 long callDeadline = System.nanoTime() + budget;
                 first = false;
                 if (subscription != null) {
-                    attemptNow(callDeadline);
+                    attemptNow(budget, callDeadline);
                     return;
                 }
                 // Subscribe before the first attempt, as the blocking wait does.
@@ -552,17 +568,17 @@ public final class LockManagerCore implements LockManager {
                         closeQuietly(made, key);
                         return;
                     }
-                    attemptNow(callDeadline);
+                    attemptNow(budget, callDeadline);
                 });
             } catch (Throwable e) {
                 promise.completeExceptionally(e);
             }
         }
 
-        private void attemptNow(long callDeadline) {
+        private void attemptNow(long budget, long callDeadline) {
             CoreLockHandle handle = newHandle(key, backendKey, thread, System.nanoTime());
             attemptAsync(handle, callDeadline, (result, error) -> {
-                if (error != null) {
+                if (error != null && !(error instanceof LockBackendException && cutShort(budget, callDeadline))) {
                     promise.completeExceptionally(error);
                     return;
                 }
