@@ -3,6 +3,7 @@ package io.distlock.hazelcast;
 import com.hazelcast.client.impl.clientside.HazelcastClientInstance;
 import com.hazelcast.client.impl.protocol.ClientMessage;
 import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeyCodec;
+import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeysCodec;
 import com.hazelcast.client.impl.proxy.ClientMapProxy;
 import com.hazelcast.client.impl.spi.ClientContext;
 import com.hazelcast.client.impl.spi.impl.ClientInvocation;
@@ -11,7 +12,11 @@ import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.util.ThreadUtil;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.MapEntries;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.operation.MultipleEntryOperationFactory;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.distlock.LockBackendException;
 import io.distlock.spi.BoundedAwait;
@@ -19,6 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
@@ -149,6 +163,69 @@ abstract class EntryCalls {
         return result;
     }
 
+    /**
+     * Runs {@code processor} on every key of {@code keys} with one call per partition owner (where this kind of proxy
+     * allows it; otherwise one multi-key call), all sent at once, and waits for each until {@code deadline}. Never
+     * throws for a failed call: its keys get the failure in {@code failures} instead, so that one member's outage
+     * does not fail the keys of the others.
+     *
+     * @return the result per key that got one; a key with neither a result nor a failure got no answer
+     */
+    final Map<String, Object> executeOnKeys(String what, Set<String> keys, EntryProcessor<String, ?, ?> processor,
+                                            long deadline, Map<String, Throwable> failures) {
+        Map<String, Object> results = new HashMap<>(keys.size() * 2);
+        List<Batch> batches;
+        try {
+            batches = sendAll(keys, processor);
+        } catch (RuntimeException e) {
+            LockBackendException failure = failure(what, keys.size() + " keys", processor.getClass(), e);
+            keys.forEach(key -> failures.put(key, failure));
+            return results;
+        }
+        Class<?> processorClass = processor.getClass();
+        for (Batch batch : batches) {
+            String which = batch.keys.size() + " keys";
+            try {
+                Object answer = BoundedAwait.until(batch.future, deadline, BoundedAwait.Interrupts.ABORT,
+                        new BoundedAwait.Failures() {
+                            @Override
+                            public LockBackendException timedOut(TimeoutException e) {
+                                return new LockBackendException(what + " " + which + " in hazelcast map '"
+                                        + mapName + "' got no answer in time", e);
+                            }
+
+                            @Override
+                            public LockBackendException interrupted(InterruptedException e) {
+                                return new LockBackendException(what + " " + which + " in hazelcast map '"
+                                        + mapName + "' was interrupted", e);
+                            }
+
+                            @Override
+                            public LockBackendException failed(Throwable cause) {
+                                return failure(what, which, processorClass, cause);
+                            }
+                        });
+                readAll(answer, results);
+            } catch (LockBackendException e) {
+                batch.keys.forEach(key -> failures.put(key, e));
+            } catch (RuntimeException e) {
+                LockBackendException failure = failure(what, which, processorClass, e);
+                batch.keys.forEach(key -> failures.put(key, failure));
+            }
+        }
+        return results;
+    }
+
+    /** One multi-key call in flight: its keys and the future of its raw answer for {@link #readAll}. */
+    record Batch(Collection<String> keys, CompletableFuture<?> future) {
+    }
+
+    /** Sends {@code processor} for {@code keys}: one call per partition owner, or one for all. */
+    abstract List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor);
+
+    /** Adds the results of a raw answer of {@link #sendAll} to {@code results}, by key. */
+    abstract void readAll(Object answer, Map<String, Object> results);
+
     /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
     abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
 
@@ -198,6 +275,18 @@ abstract class EntryCalls {
         Object read(Object answer) {
             return answer;
         }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            return List.of(new Batch(keys, ((IMap) map).submitToKeys(keys, processor).toCompletableFuture()));
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        void readAll(Object answer, Map<String, Object> results) {
+            results.putAll((Map<String, Object>) answer);
+        }
     }
 
     /** On a member: the invocation future of what {@code executeOnKey} sends. */
@@ -222,6 +311,36 @@ abstract class EntryCalls {
         @Override
         Object read(Object answer) {
             return answer instanceof Data data ? serialization.toObject(data) : answer;
+        }
+
+        /**
+         * What {@code submitToKeys} sends, without its completion on the common pool: one operation per member
+         * owning some of the keys' partitions (Hazelcast groups them), which runs the processor per partition.
+         */
+        @Override
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            NodeEngine engine = map.getNodeEngine();
+            Set<Data> dataKeys = new LinkedHashSet<>(keys.size() * 2);
+            Set<Integer> partitions = new LinkedHashSet<>();
+            for (String key : keys) {
+                Data data = serialization.toData(key);
+                dataKeys.add(data);
+                partitions.add(engine.getPartitionService().getPartitionId(data));
+            }
+            // As submitToKeys does on a member (the operations inject the instance into the processor).
+            return List.of(new Batch(keys, engine.getOperationService().invokeOnPartitionsAsync(
+                    MapService.SERVICE_NAME, new MultipleEntryOperationFactory(mapName, dataKeys, processor),
+                    partitions)));
+        }
+
+        @Override
+        void readAll(Object answer, Map<String, Object> results) {
+            for (Object perPartition : ((Map<?, ?>) answer).values()) {
+                Object entries = perPartition instanceof Data data ? serialization.toObject(data) : perPartition;
+                for (Map.Entry<Data, Data> entry : ((MapEntries) entries).entries()) {
+                    results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
+                }
+            }
         }
     }
 
@@ -249,6 +368,52 @@ abstract class EntryCalls {
         @Override
         Object read(Object answer) {
             return serialization.toObject(MapExecuteOnKeyCodec.decodeResponse((ClientMessage) answer));
+        }
+
+        /**
+         * One {@code MapExecuteOnKeys} request per member owning some of the keys' partitions, sent to that member:
+         * the public {@code submitToKeys} sends a single request to any member, which forwards to the owners.
+         */
+        @Override
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            Map<UUID, List<String>> byOwner = new LinkedHashMap<>();
+            Map<UUID, List<Data>> dataByOwner = new HashMap<>();
+            List<String> unknownOwner = new ArrayList<>();
+            List<Data> unknownOwnerData = new ArrayList<>();
+            for (String key : keys) {
+                Data keyData = serialization.toData(key);
+                UUID owner = context.getPartitionService().getPartitionOwner(
+                        context.getPartitionService().getPartitionId(keyData));
+                if (owner == null) {
+                    unknownOwner.add(key);
+                    unknownOwnerData.add(keyData);
+                } else {
+                    byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(key);
+                    dataByOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(keyData);
+                }
+            }
+            Data processorData = serialization.toData(processor);
+            List<Batch> batches = new ArrayList<>(byOwner.size() + 1);
+            for (Map.Entry<UUID, List<String>> group : byOwner.entrySet()) {
+                ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData,
+                        dataByOwner.get(group.getKey()));
+                batches.add(new Batch(group.getValue(),
+                        new ClientInvocation(client, request, mapName, group.getKey()).invoke()));
+            }
+            if (!unknownOwner.isEmpty()) {
+                // No partition table yet: any member forwards to the owners.
+                ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData,
+                        unknownOwnerData);
+                batches.add(new Batch(unknownOwner, new ClientInvocation(client, request, mapName).invoke()));
+            }
+            return batches;
+        }
+
+        @Override
+        void readAll(Object answer, Map<String, Object> results) {
+            for (Map.Entry<Data, Data> entry : MapExecuteOnKeysCodec.decodeResponse((ClientMessage) answer)) {
+                results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
+            }
         }
 
         private CompletableFuture<?> invoke(Data keyData, ClientMessage request) {

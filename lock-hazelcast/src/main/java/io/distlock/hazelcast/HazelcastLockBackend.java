@@ -5,10 +5,18 @@ import com.hazelcast.map.IMap;
 import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.Renewal;
+import io.distlock.spi.RenewalResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -69,6 +77,41 @@ final class HazelcastLockBackend implements LockBackend {
     public boolean renew(String key, String owner, Duration lease) {
         return call("renewing", key, LockEntryProcessor.renew(owner, lease.toMillis(), retentionMillis), false)
                 == 1L;
+    }
+
+    /**
+     * One {@link RenewAllProcessor} call for the whole batch: Hazelcast runs it as one operation per member that owns
+     * some of the keys (sent to it directly from a client) and one per partition there, instead of one operation per
+     * lock. A member that does not answer fails only its own keys.
+     */
+    @Override
+    public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
+        if (renewals.size() == 1) {
+            // The single-key call: its backup is synchronous, and it is one operation anyway.
+            return LockBackend.super.renewAll(renewals, lease, deadlineNanos);
+        }
+        Map<String, String> owners = new HashMap<>(renewals.size() * 2);
+        Set<String> keys = new LinkedHashSet<>(renewals.size() * 2);
+        for (Renewal renewal : renewals) {
+            owners.put(renewal.key(), renewal.owner());
+            keys.add(renewal.key());
+        }
+        Map<String, Throwable> failures = new HashMap<>();
+        Map<String, Object> answers = calls.executeOnKeys("renewing", keys,
+                new RenewAllProcessor(owners, lease.toMillis(), retentionMillis), deadlineNanos, failures);
+        List<RenewalResult> results = new ArrayList<>(renewals.size());
+        for (Renewal renewal : renewals) {
+            Object answer = answers.get(renewal.key());
+            if (answer instanceof Long renewed) {
+                results.add(renewed == 1L ? RenewalResult.renewed() : RenewalResult.notOwner());
+            } else {
+                Throwable failure = failures.get(renewal.key());
+                results.add(RenewalResult.failed(failure != null ? failure : new LockBackendException("renewing '"
+                        + renewal.key() + "' in hazelcast map '" + map.getName() + "' got no answer for this key "
+                        + "(the members may run another version of " + RenewAllProcessor.class.getName() + ")")));
+            }
+        }
+        return results;
     }
 
     @Override
