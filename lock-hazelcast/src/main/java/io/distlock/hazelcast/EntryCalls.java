@@ -17,6 +17,7 @@ import com.hazelcast.map.impl.MapService;
 import com.hazelcast.map.impl.operation.MultipleEntryOperationFactory;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.spi.impl.NodeEngine;
+import com.hazelcast.spi.impl.operationexecutor.OperationHostileThread;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.distlock.LockBackendException;
 import io.distlock.spi.BoundedAwait;
@@ -34,6 +35,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -65,6 +71,8 @@ import java.util.concurrent.TimeoutException;
 abstract class EntryCalls {
 
     private static final Logger log = LoggerFactory.getLogger(EntryCalls.class);
+    /** Runs a callback on the completing thread. */
+    private static final Executor INLINE = Runnable::run;
 
     final String mapName;
     private final Duration timeout;
@@ -161,6 +169,70 @@ abstract class EntryCalls {
                     + processor.getClass().getName());
         }
         return result;
+    }
+
+    /**
+     * As {@link #executeForResult(String, String, EntryProcessor, boolean, long)}, without blocking: the stage
+     * completes with the result, or exceptionally with {@link LockBackendException} (failure, null answer, or no
+     * answer by {@code deadline}, which {@code deadlines} enforces).
+     *
+     * <p>The answer is handled on the thread that completes the invocation (Hazelcast's own non-async callbacks go
+     * through the common pool: the hop this class avoids), except on a member's operation thread, which runs the
+     * callbacks of calls answered locally: what the caller chains to the stage must not run there (a blocking map
+     * call from a partition thread fails or deadlocks), so those answers go to the common pool, as Hazelcast does.
+     */
+    final CompletableFuture<Object> executeForResultAsync(String what, String key,
+                                                          EntryProcessor<String, ?, ?> processor, long deadline,
+                                                          Deadlines deadlines) {
+        Class<?> processorClass = processor.getClass();
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        CompletableFuture<?> future;
+        Future<?> expiry;
+        try {
+            future = send(key, processor);
+            expiry = deadlines.at(deadline, () -> result.completeExceptionally(new LockBackendException(what + " '"
+                    + key + "' in hazelcast map '" + mapName + "' got no answer in time (operation timeout "
+                    + timeout + ")")));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(what, key, processorClass, e));
+        }
+        future.whenCompleteAsync((answer, error) -> {
+            expiry.cancel(false);
+            if (result.isDone()) {
+                return;
+            }
+            if (Thread.currentThread() instanceof OperationHostileThread) {
+                ForkJoinPool.commonPool().execute(() -> deliver(what, key, processorClass, answer, error, result));
+            } else {
+                deliver(what, key, processorClass, answer, error, result);
+            }
+        }, INLINE);
+        return result;
+    }
+
+    private void deliver(String what, String key, Class<?> processorClass, Object answer, Throwable error,
+                         CompletableFuture<Object> result) {
+        if (error != null) {
+            while ((error instanceof CompletionException || error instanceof ExecutionException)
+                    && error.getCause() != null) {
+                error = error.getCause();
+            }
+            result.completeExceptionally(error instanceof LockBackendException ? error
+                    : failure(what, key, processorClass, error));
+            return;
+        }
+        try {
+            Object value = read(answer);
+            if (value == null) {
+                result.completeExceptionally(new LockBackendException(what + " '" + key + "' in hazelcast map '"
+                        + mapName + "' got an empty answer (null) from the cluster; the members may run another "
+                        + "version of " + processorClass.getName()));
+            } else {
+                result.complete(value);
+            }
+        } catch (RuntimeException e) {
+            result.completeExceptionally(failure(what, key, processorClass, e));
+        }
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -36,6 +38,7 @@ final class HazelcastLockBackend implements LockBackend {
     private final long retentionMillis;
     private final long timeoutNanos;
     private final ReleaseEvents events;
+    private final Deadlines deadlines = new Deadlines();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     HazelcastLockBackend(HazelcastInstance instance, boolean ownsInstance, String mapName, Duration timeout,
@@ -66,6 +69,18 @@ final class HazelcastLockBackend implements LockBackend {
         long result = (Long) calls.executeForResult("acquiring", key,
                 LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), false, deadlineNanos);
         return result > 0 ? AcquireResult.acquired(result) : AcquireResult.heldFor(Duration.ofMillis(-result));
+    }
+
+    /** The same entry processor call, answered through a stage: no thread waits for it. */
+    @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        CompletableFuture<Object> answer = calls.executeForResultAsync("acquiring", key,
+                LockEntryProcessor.acquire(owner, lease.toMillis(), retentionMillis), deadlineNanos, deadlines);
+        return answer.thenApply(result -> {
+            long value = (Long) result;
+            return value > 0 ? AcquireResult.acquired(value) : AcquireResult.heldFor(Duration.ofMillis(-value));
+        });
     }
 
     @Override
@@ -125,11 +140,17 @@ final class HazelcastLockBackend implements LockBackend {
     }
 
     @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        return events.subscribeAsync(key, onRelease, deadlineNanos, deadlines);
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         events.close();
+        deadlines.close();
         if (ownsInstance) {
             try {
                 instance.shutdown();

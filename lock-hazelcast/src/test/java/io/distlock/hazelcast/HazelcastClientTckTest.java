@@ -1,6 +1,7 @@
 package io.distlock.hazelcast;
 
 import io.distlock.idempotency.spi.RecordStore;
+import io.distlock.tck.AsyncLockManagerTck;
 import io.distlock.tck.IdempotencyTck;
 import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.LockManagerTck;
@@ -44,6 +45,15 @@ class HazelcastClientTckTest extends LockManagerTck {
         return HazelcastRecordStore.builder().addresses(cluster.addresses())
                 .clusterName(cluster.clusterName()).connectTimeout(TestCluster.CONNECT_TIMEOUT).mapName(RECORDS)
                 .operationTimeout(fixture.settings().operationTimeout()).build();
+    }
+
+    /** The TCK once more through {@code tryLockAsync}: the backend's native asynchronous calls. */
+    @Nested
+    class Async extends AsyncLockManagerTck {
+        @Override
+        protected TckBackend fixture() {
+            return fixture;
+        }
     }
 
     @Nested
