@@ -14,7 +14,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.impl.MapEntries;
 import com.hazelcast.map.impl.MapService;
-import com.hazelcast.map.impl.operation.MultipleEntryOperationFactory;
+import com.hazelcast.map.impl.operation.MultipleEntryOperation;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.operationexecutor.OperationHostileThread;
@@ -386,32 +386,39 @@ abstract class EntryCalls {
         }
 
         /**
-         * What {@code submitToKeys} sends, without its completion on the common pool: one operation per member
-         * owning some of the keys' partitions (Hazelcast groups them), which runs the processor per partition.
+         * One multi-key operation per partition, sent straight to its owner, carrying only that partition's keys.
+         * {@code submitToKeys} instead sends one operation per member, which runs one per partition there, and every
+         * one of those (and its backup, which Hazelcast sends to the backup member) carries the keys of the whole
+         * call; it also completes through the common pool. The same number of partition operations, without the
+         * per-member one, and backups of the partition's own keys only.
          */
         @Override
         List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
             NodeEngine engine = map.getNodeEngine();
-            Set<Data> dataKeys = new LinkedHashSet<>(keys.size() * 2);
-            Set<Integer> partitions = new LinkedHashSet<>();
+            Map<Integer, Set<Data>> byPartition = new LinkedHashMap<>();
+            Map<Integer, List<String>> keysByPartition = new HashMap<>();
             for (String key : keys) {
                 Data data = serialization.toData(key);
-                dataKeys.add(data);
-                partitions.add(engine.getPartitionService().getPartitionId(data));
+                int partition = engine.getPartitionService().getPartitionId(data);
+                byPartition.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(data);
+                keysByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(key);
             }
-            // As submitToKeys does on a member (the operations inject the instance into the processor).
-            return List.of(new Batch(keys, engine.getOperationService().invokeOnPartitionsAsync(
-                    MapService.SERVICE_NAME, new MultipleEntryOperationFactory(mapName, dataKeys, processor),
-                    partitions)));
+            List<Batch> batches = new ArrayList<>(byPartition.size());
+            for (Map.Entry<Integer, Set<Data>> group : byPartition.entrySet()) {
+                // The operation injects the member's instance into the processor (ManagedContext), as for
+                // submitToKeys.
+                batches.add(new Batch(keysByPartition.get(group.getKey()), engine.getOperationService()
+                        .invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                                new MultipleEntryOperation(mapName, group.getValue(), processor), group.getKey())));
+            }
+            return batches;
         }
 
         @Override
         void readAll(Object answer, Map<String, Object> results) {
-            for (Object perPartition : ((Map<?, ?>) answer).values()) {
-                Object entries = perPartition instanceof Data data ? serialization.toObject(data) : perPartition;
-                for (Map.Entry<Data, Data> entry : ((MapEntries) entries).entries()) {
-                    results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
-                }
+            Object entries = answer instanceof Data data ? serialization.toObject(data) : answer;
+            for (Map.Entry<Data, Data> entry : ((MapEntries) entries).entries()) {
+                results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
             }
         }
     }

@@ -51,12 +51,19 @@ final class HazelcastLockBackend implements LockBackend, LockInspection {
     private final EntryCalls calls;
     private final long retentionMillis;
     private final long timeoutNanos;
+    private final int renewalBatchSize;
     private final ReleaseEvents events;
     private final Deadlines deadlines = new Deadlines();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     HazelcastLockBackend(HazelcastInstance instance, boolean ownsInstance, String mapName, Duration timeout,
                          Duration retention) {
+        this(instance, ownsInstance, mapName, timeout, retention, HazelcastLockManager.DEFAULT_RENEWAL_BATCH_SIZE);
+    }
+
+    HazelcastLockBackend(HazelcastInstance instance, boolean ownsInstance, String mapName, Duration timeout,
+                         Duration retention, int renewalBatchSize) {
+        this.renewalBatchSize = renewalBatchSize;
         this.instance = instance;
         this.ownsInstance = ownsInstance;
         this.map = instance.getMap(mapName);
@@ -141,6 +148,11 @@ final class HazelcastLockBackend implements LockBackend, LockInspection {
             }
         }
         return results;
+    }
+
+    @Override
+    public int renewalBatchSize() {
+        return renewalBatchSize;
     }
 
     @Override
