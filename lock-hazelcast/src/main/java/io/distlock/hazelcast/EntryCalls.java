@@ -425,6 +425,9 @@ abstract class EntryCalls {
 
     /** On a client: the invocation future of the message {@code executeOnKey} sends. */
     private static final class ClientCalls extends EntryCalls {
+        /** The most partitions one multi-key request covers: see {@link #sendAll}. */
+        static final int PARTITIONS_PER_REQUEST = 16;
+
         private final ClientContext context;
         private final HazelcastClientInstance client;
         private final SerializationService serialization;
@@ -450,42 +453,54 @@ abstract class EntryCalls {
         }
 
         /**
-         * One {@code MapExecuteOnKeys} request per member owning some of the keys' partitions, sent to that member:
-         * the public {@code submitToKeys} sends a single request to any member, which forwards to the owners.
+         * {@code MapExecuteOnKeys} requests sent straight to the member owning their keys' partitions, each covering
+         * at most {@link #PARTITIONS_PER_REQUEST} partitions (the public {@code submitToKeys} sends one request to any
+         * member, which forwards to the owners). The member runs one operation per partition of a request, and every
+         * one of them, and its backup, carries the whole request's keys: so the backup traffic of a request grows with
+         * its keys times its partitions, and a request is kept to a few partitions. Keys whose owner the client does
+         * not know yet go in one request to any member.
          */
         @Override
         List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
-            Map<UUID, List<String>> byOwner = new LinkedHashMap<>();
-            Map<UUID, List<Data>> dataByOwner = new HashMap<>();
-            List<String> unknownOwner = new ArrayList<>();
-            List<Data> unknownOwnerData = new ArrayList<>();
+            // owner -> partition -> keys
+            Map<UUID, Map<Integer, List<String>>> byOwner = new LinkedHashMap<>();
+            Map<String, Data> data = new HashMap<>(keys.size() * 2);
             for (String key : keys) {
                 Data keyData = serialization.toData(key);
-                UUID owner = context.getPartitionService().getPartitionOwner(
-                        context.getPartitionService().getPartitionId(keyData));
-                if (owner == null) {
-                    unknownOwner.add(key);
-                    unknownOwnerData.add(keyData);
-                } else {
-                    byOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(key);
-                    dataByOwner.computeIfAbsent(owner, o -> new ArrayList<>()).add(keyData);
-                }
+                data.put(key, keyData);
+                int partition = context.getPartitionService().getPartitionId(keyData);
+                UUID owner = context.getPartitionService().getPartitionOwner(partition);
+                byOwner.computeIfAbsent(owner, o -> new LinkedHashMap<>())
+                        .computeIfAbsent(partition, p -> new ArrayList<>()).add(key);
             }
             Data processorData = serialization.toData(processor);
-            List<Batch> batches = new ArrayList<>(byOwner.size() + 1);
-            for (Map.Entry<UUID, List<String>> group : byOwner.entrySet()) {
-                ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData,
-                        dataByOwner.get(group.getKey()));
-                batches.add(new Batch(group.getValue(),
-                        new ClientInvocation(client, request, mapName, group.getKey()).invoke()));
-            }
-            if (!unknownOwner.isEmpty()) {
-                // No partition table yet: any member forwards to the owners.
-                ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData,
-                        unknownOwnerData);
-                batches.add(new Batch(unknownOwner, new ClientInvocation(client, request, mapName).invoke()));
+            List<Batch> batches = new ArrayList<>();
+            for (Map.Entry<UUID, Map<Integer, List<String>>> owner : byOwner.entrySet()) {
+                List<String> requestKeys = new ArrayList<>();
+                int partitions = 0;
+                for (List<String> partitionKeys : owner.getValue().values()) {
+                    requestKeys.addAll(partitionKeys);
+                    if (++partitions == PARTITIONS_PER_REQUEST) {
+                        batches.add(request(owner.getKey(), requestKeys, data, processorData));
+                        requestKeys = new ArrayList<>();
+                        partitions = 0;
+                    }
+                }
+                if (!requestKeys.isEmpty()) {
+                    batches.add(request(owner.getKey(), requestKeys, data, processorData));
+                }
             }
             return batches;
+        }
+
+        private Batch request(UUID owner, List<String> keys, Map<String, Data> data, Data processorData) {
+            List<Data> keyData = new ArrayList<>(keys.size());
+            keys.forEach(key -> keyData.add(data.get(key)));
+            ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData, keyData);
+            // No owner known yet (no partition table): any member forwards to the owners.
+            ClientInvocation invocation = owner == null ? new ClientInvocation(client, request, mapName)
+                    : new ClientInvocation(client, request, mapName, owner);
+            return new Batch(keys, invocation.invoke());
         }
 
         @Override

@@ -38,7 +38,7 @@ final class InspectProcessor implements EntryProcessor<String, String, String>, 
         if (stored.owner.isEmpty()) {
             return null;
         }
-        String me = instance.getCluster().getLocalMember().getUuid().toString();
+        String me = LockEntryProcessor.uuidOf(instance.getCluster().getLocalMember());
         long nanos;
         if (stored.grantor != null && stored.grantor.equals(me)) {
             nanos = stored.deadline - System.nanoTime();

@@ -99,6 +99,26 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         return new LockEntryProcessor(RENEW, owner, leaseMillis, retentionMillis);
     }
 
+    /** The last member whose UUID string was asked for, and that string: see {@link #uuidOf}. */
+    private static volatile MemberId lastMember;
+
+    private record MemberId(Member member, String uuid) {
+    }
+
+    /**
+     * {@code member}'s UUID as a string, without formatting it anew on every call (a member in production asks for
+     * its own only; test JVMs with several members just format it more often).
+     */
+    static String uuidOf(Member member) {
+        MemberId last = lastMember;
+        if (last != null && last.member == member) {
+            return last.uuid;
+        }
+        String uuid = member.getUuid().toString();
+        lastMember = new MemberId(member, uuid);
+        return uuid;
+    }
+
     /** Whether a map value (as an entry event carries it) is a free lock: released, so waiters may try. */
     static boolean isFree(String value) {
         return value == null || value.startsWith("|");
@@ -119,7 +139,7 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         // A retried operation may run this instance again: decide afresh.
         applied = null;
         Member local = instance.getCluster().getLocalMember();
-        String me = local.getUuid().toString();
+        String me = uuidOf(local);
         long now = instance.getCluster().getClusterTime();
         long nanoNow = System.nanoTime();
         String current = entry.getValue(); // null when absent or already expired

@@ -76,7 +76,7 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
         if (owner == null) {
             return 0L;
         }
-        String me = instance.getCluster().getLocalMember().getUuid().toString();
+        String me = LockEntryProcessor.uuidOf(instance.getCluster().getLocalMember());
         String value = LockEntryProcessor.renewed(entry.getValue(), owner, leaseMillis, me,
                 instance.getCluster().getClusterTime(), System.nanoTime());
         Written mine = written().computeIfAbsent(Thread.currentThread(), t -> new Written());
