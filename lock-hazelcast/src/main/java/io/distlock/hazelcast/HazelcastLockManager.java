@@ -47,7 +47,7 @@ public final class HazelcastLockManager {
     public static final Duration DEFAULT_TOKEN_RETENTION = Duration.ofMinutes(1);
 
     /** How many locks one renewal call carries unless {@link Builder#renewalBatchSize(int)} says otherwise. */
-    public static final int DEFAULT_RENEWAL_BATCH_SIZE = 100;
+    public static final int DEFAULT_RENEWAL_BATCH_SIZE = 1000;
 
     private HazelcastLockManager() {
     }

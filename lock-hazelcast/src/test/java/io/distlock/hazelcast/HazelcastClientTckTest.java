@@ -3,6 +3,7 @@ package io.distlock.hazelcast;
 import io.distlock.idempotency.spi.RecordStore;
 import io.distlock.tck.AsyncLockManagerTck;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.InspectionTck;
 import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.LockManagerTck;
 import io.distlock.tck.TckBackend;
@@ -52,6 +53,15 @@ class HazelcastClientTckTest extends LockManagerTck {
     class Async extends AsyncLockManagerTck {
         @Override
         protected TckBackend fixture() {
+            return fixture;
+        }
+    }
+
+    /** Inspection: holder, list and force-release, across managers. */
+    @Nested
+    class Inspection extends InspectionTck {
+        @Override
+        protected TckBackend backend() {
             return fixture;
         }
     }
