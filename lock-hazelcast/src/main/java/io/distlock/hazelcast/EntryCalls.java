@@ -298,6 +298,13 @@ abstract class EntryCalls {
     /** Adds the results of a raw answer of {@link #sendAll} to {@code results}, by key. */
     abstract void readAll(Object answer, Map<String, Object> results);
 
+    /** Loads {@code classes} (a class literal resolves its class): missing ones throw {@link LinkageError}. */
+    private static void requireClasses(Class<?>... classes) {
+        for (Class<?> type : classes) {
+            type.getName();
+        }
+    }
+
     /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
     abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
 
@@ -370,6 +377,8 @@ abstract class EntryCalls {
             super(map.getName(), timeout);
             this.map = map;
             this.serialization = map.getNodeEngine().getSerializationService();
+            // Resolved now, so that a Hazelcast version without them falls back to the public calls here.
+            requireClasses(MultipleEntryOperation.class, MapEntries.class);
         }
 
         @Override
@@ -437,6 +446,8 @@ abstract class EntryCalls {
             this.context = map.getContext();
             this.client = (HazelcastClientInstance) context.getHazelcastInstance();
             this.serialization = context.getSerializationService();
+            // Resolved now, so that a Hazelcast version without them falls back to the public calls here.
+            requireClasses(MapExecuteOnKeysCodec.class);
         }
 
         @Override
