@@ -185,6 +185,31 @@ final class ZooKeeperCalls {
     }
 
     /**
+     * Waits for a future of any value until {@code deadline}, interruptibly; a {@link LockBackendException} the
+     * future failed with is thrown as it is. For reads, whose late replies need no handling.
+     */
+    <T> T awaitValue(CompletableFuture<T> future, long deadline, String what) {
+        return BoundedAwait.until(future, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+            @Override
+            public LockBackendException timedOut(TimeoutException e) {
+                return new LockBackendException(what + " on " + description + ": no answer from ZooKeeper in time "
+                        + "(the operation timeout " + timeout + ")");
+            }
+
+            @Override
+            public LockBackendException interrupted(InterruptedException e) {
+                return new LockBackendException(what + " on " + description + ": interrupted", e);
+            }
+
+            @Override
+            public LockBackendException failed(Throwable cause) {
+                return cause instanceof LockBackendException e ? e
+                        : new LockBackendException(what + " on " + description + ": " + cause, cause);
+            }
+        });
+    }
+
+    /**
      * The exception for an unexpected reply, with the matching {@link KeeperException} as cause: a
      * {@link LockConfigurationException} when the ensemble answered but refused this client (its ACLs or its
      * authentication), whose message says so first; a plain {@link LockBackendException} otherwise.

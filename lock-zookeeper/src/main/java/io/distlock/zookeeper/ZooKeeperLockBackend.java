@@ -5,8 +5,10 @@ import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
 import io.distlock.spi.Renewal;
 import io.distlock.spi.RenewalResult;
+import io.distlock.spi.StoredLock;
 import io.distlock.zookeeper.ZooKeeperCalls.Reply;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -16,6 +18,8 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.common.ZKConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -25,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +81,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread safe. Callbacks run on the ZooKeeper event thread and never block.
  */
-final class ZooKeeperLockBackend implements LockBackend {
+final class ZooKeeperLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockBackend.class);
     private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
@@ -90,6 +95,15 @@ final class ZooKeeperLockBackend implements LockBackend {
     private static final String ACQUIRING = "acquiring";
     private static final String RELEASING = "releasing";
     private static final String RENEWING = "checking";
+    private static final String READING = "reading";
+    /** A session id that no conditional delete checks: the node of any session, identified by its owner data. */
+    private static final long ANY_SESSION = 0;
+    /**
+     * What a listing assumes one child name costs in the getChildren reply (4 bytes of length and the name): the
+     * listing refuses a parent with more children than fit the client's packet limit at this size, since a reply over
+     * the limit breaks the connection (every request in flight on it then fails with an unknown outcome).
+     */
+    private static final int LISTED_NAME_BYTES = 64;
 
     private final CuratorFramework client;
     private final boolean ownsClient;
@@ -101,6 +115,12 @@ final class ZooKeeperLockBackend implements LockBackend {
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Orphan> orphans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PathWatch> pathWatches = new ConcurrentHashMap<>();
+    /**
+     * The last read-then-delete of each path, in flight: the next one on the path starts only once it ended. Two of
+     * them in flight at once could each read the same node; the first deletes it, another client creates the key's
+     * node anew (version 0 again), and the second delete removes that node.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> conditionalDeletes = new ConcurrentHashMap<>();
     private final ConnectionStateListener stateListener = (c, state) -> stateChanged(state);
     /** Incremented on every session loss; an acquire that saw it change cannot be sure its node still exists. */
     private final AtomicLong sessionGeneration = new AtomicLong();
@@ -390,12 +410,13 @@ final class ZooKeeperLockBackend implements LockBackend {
      * with an unknown outcome. Such a create is always recorded as an orphan (at once, or by its late reply), so this
      * runs that orphan's clean-up, through the same single-flight path as every other clean-up (two deletes of one
      * node in flight at once are what removes a successor's node), and waits for it until the operation timeout.
-     * Nothing recorded: nothing of this owner's can be there yet; the core asks again with back-off.
+     * Nothing recorded: the owner is another's (another process or manager, whose lock an operator force-releases),
+     * or ours with a create still in flight; {@link #releaseForeign} deletes its node if the node carries the owner.
      */
     private boolean releaseOrphan(String key, String owner) {
         Orphan orphan = orphans.get(pathOf(key) + '\n' + owner);
         if (orphan == null) {
-            return false;
+            return releaseForeign(key, owner);
         }
         if (orphan.zk.getState().isConnected()) {
             cleanOrphan(orphan);
@@ -603,18 +624,36 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     /**
      * Reads the node at {@code path} and deletes it (at the version read) only if it is the one described: created by
-     * {@code sessionId} with this {@code czxid}, or, when the czxid is unknown (0), carrying this owner id. Reports
-     * the delete's result code, NONODE when the node is gone or another's, or the read's error.
+     * {@code sessionId} (any session for {@link #ANY_SESSION}) with this {@code czxid}, or, when the czxid is unknown
+     * (0), carrying this owner id. Reports the delete's result code, NONODE when the node is gone or another's, or the
+     * read's error. One read-then-delete per path at a time (see {@link #conditionalDeletes}).
      */
-    private static void deleteIfOurs(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
-                                     Consumer<KeeperException.Code> done) {
+    private void deleteIfOurs(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
+                              Consumer<KeeperException.Code> done) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> before = conditionalDeletes.put(path, mine);
+        Runnable send = () -> readAndDelete(zk, path, czxid, sessionId, owner, code -> {
+            conditionalDeletes.remove(path, mine);
+            mine.complete(null);
+            done.accept(code);
+        });
+        if (before == null) {
+            send.run();
+        } else {
+            // ZooKeeper always answers (at worst CONNECTIONLOSS or SESSIONEXPIRED), so the one before always ends.
+            before.whenComplete((ignored, error) -> send.run());
+        }
+    }
+
+    private static void readAndDelete(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
+                                      Consumer<KeeperException.Code> done) {
         zk.getData(path, false, (rc, p, ctx, data, stat) -> {
             KeeperException.Code code = KeeperException.Code.get(rc);
             if (code != KeeperException.Code.OK) {
                 done.accept(code);
                 return;
             }
-            boolean ours = stat.getEphemeralOwner() == sessionId
+            boolean ours = (sessionId == ANY_SESSION || stat.getEphemeralOwner() == sessionId)
                     && (czxid != 0 ? stat.getCzxid() == czxid : Arrays.equals(data, owner));
             if (!ours) {
                 done.accept(KeeperException.Code.NONODE);
@@ -623,6 +662,134 @@ final class ZooKeeperLockBackend implements LockBackend {
             zk.delete(path, stat.getVersion(), (deleteRc, dp, dctx) -> done.accept(KeeperException.Code.get(deleteRc)),
                     null);
         }, null);
+    }
+
+    /**
+     * The release of an owner this backend holds no node of: typically an operator's force-release of another
+     * process's lock. The node is read and deleted at the version read only if its data is {@code owner} (owners are
+     * unique per acquisition, so that is the grant asked for). Its holder's watch then reports the loss. The one
+     * window left is the general one of a conditional delete in ZooKeeper: the holder releases and another client
+     * takes the key within the round trip between our read and our delete.
+     */
+    private boolean releaseForeign(String key, String owner) {
+        String what = what(RELEASING, key);
+        long deadline = calls.deadline();
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        deleteIfOurs(zk, pathOf(key), 0, ANY_SESSION, owner.getBytes(StandardCharsets.UTF_8),
+                code -> future.complete(new Reply(code.intValue(), null, null)));
+        Reply reply = calls.await(future, deadline, true, what);
+        return switch (reply.code()) {
+            case OK -> true;
+            case NONODE, BADVERSION -> false;
+            default -> throw failure(what, reply, null);
+        };
+    }
+
+    // ---- inspection ----
+
+    /** One {@code getData}: the owner is the node's data, the token its czxid; the lease is the holder's session. */
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        String what = what(READING, key);
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        Reply reply = calls.await(getData(zk, pathOf(key)), deadline, false, what);
+        return switch (reply.code()) {
+            case OK -> stored(key, reply);
+            case NONODE -> null;
+            default -> throw failure(what, reply, null);
+        };
+    }
+
+    /**
+     * Lists the children of the locks parent (one {@code getChildren}: ZooKeeper has no paged listing), keeps the
+     * names of the prefix after the cursor in name order, and reads the page's nodes with pipelined {@code getData}s,
+     * one round trip for the page. The cursor is the last node name of the page before.
+     */
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        String namePrefix = ZnodeNames.encode(keyPrefix);
+        if (cursor != null && !isCursor(cursor, namePrefix)) {
+            throw new IllegalArgumentException("not a cursor of this ZooKeeper lock listing: " + cursor);
+        }
+        String what = "listing locks '" + keyPrefix + "*'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        CompletableFuture<Reply> parent = new CompletableFuture<>();
+        zk.exists(locksPath, false, (rc, p, ctx, stat) -> parent.complete(new Reply(rc, stat, null)), null);
+        Reply parentReply = calls.await(parent, deadline, false, what);
+        if (parentReply.code() == KeeperException.Code.NONODE) {
+            return new Page(List.of(), null);
+        }
+        if (parentReply.code() != KeeperException.Code.OK) {
+            throw failure(what, parentReply, null);
+        }
+        int maxChildren = zk.getClientConfig().getInt(ZKConfig.JUTE_MAXBUFFER,
+                ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT) / LISTED_NAME_BYTES;
+        int children = parentReply.stat().getNumChildren();
+        if (children > maxChildren) {
+            throw new LockBackendException(what + " on " + description + ": " + locksPath + " has " + children
+                    + " lock nodes, more than one ZooKeeper reply can list safely (" + maxChildren + " at the client's "
+                    + "jute.maxbuffer); read keys one by one, or raise jute.maxbuffer on the client and the servers");
+        }
+        CompletableFuture<List<String>> names = new CompletableFuture<>();
+        zk.getChildren(locksPath, false, (rc, p, ctx, list) -> {
+            if (rc == KeeperException.Code.OK.intValue()) {
+                names.complete(list);
+            } else if (rc == KeeperException.Code.NONODE.intValue()) {
+                names.complete(List.of());
+            } else {
+                names.completeExceptionally(failure(what, new Reply(rc, null, null), null));
+            }
+        }, null);
+        List<String> selected = new ArrayList<>();
+        for (String name : calls.awaitValue(names, deadline, what)) {
+            if (name.startsWith(namePrefix) && (cursor == null || name.compareTo(cursor) > 0)) {
+                selected.add(name);
+            }
+        }
+        Collections.sort(selected);
+        boolean more = selected.size() > limit;
+        List<String> page = more ? selected.subList(0, limit) : selected;
+        List<CompletableFuture<Reply>> replies = new ArrayList<>(page.size());
+        for (String name : page) {
+            replies.add(getData(zk, locksPath + "/" + name));
+        }
+        List<StoredLock> locks = new ArrayList<>(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            Reply reply = calls.await(replies.get(i), deadline, false, what);
+            switch (reply.code()) {
+                case OK -> locks.add(stored(ZnodeNames.decode(page.get(i)), reply));
+                case NONODE -> { } // released since the listing
+                default -> throw failure(what, reply, null);
+            }
+        }
+        return new Page(locks, more ? page.get(page.size() - 1) : null);
+    }
+
+    /** Whether {@code cursor} is a node name this listing can have returned for names starting {@code namePrefix}. */
+    private static boolean isCursor(String cursor, String namePrefix) {
+        if (!cursor.startsWith(namePrefix)) {
+            return false;
+        }
+        try {
+            return ZnodeNames.encode(ZnodeNames.decode(cursor)).equals(cursor);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static CompletableFuture<Reply> getData(ZooKeeper zk, String path) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        zk.getData(path, false, (rc, p, ctx, data, stat) -> future.complete(new Reply(rc, stat, data)), null);
+        return future;
+    }
+
+    private static StoredLock stored(String key, Reply reply) {
+        String owner = reply.data() == null ? "" : new String(reply.data(), StandardCharsets.UTF_8);
+        // The session is the lease: the node lives as long as its holder's session, however long that is.
+        return new StoredLock(key, owner, reply.stat().getCzxid(), -1);
     }
 
     // ---- sessions ----
