@@ -4,19 +4,24 @@ import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -26,8 +31,11 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,7 +68,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread safe. Callbacks run on jetcd's threads and never block.
  */
-final class EtcdLockBackend implements LockBackend {
+final class EtcdLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdLockBackend.class);
     private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
@@ -286,6 +294,88 @@ final class EtcdLockBackend implements LockBackend {
             }
             throw e;
         }
+    }
+
+    // ---- inspection ----
+
+    /**
+     * A get of the key (owner = value, token = create revision), then the TTL of its lease: two round trips, as etcd
+     * has no request that reads a key together with its lease's remaining time.
+     */
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        String what = "reading lock '" + key + "'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        GetResponse response = calls.await(client.getKVClient().get(etcdKey(key)), deadline, false, what);
+        if (response.getKvs().isEmpty()) {
+            return null;
+        }
+        KeyValue kv = response.getKvs().get(0);
+        Map<Long, Long> remaining = leaseRemaining(Set.of(kv.getLease()), deadline, what);
+        return stored(key, kv, remaining);
+    }
+
+    /**
+     * One range read from the cursor to the end of the prefix, at most {@code limit} keys, in key order, then the TTL
+     * of each distinct lease of the page, all at once: a manager puts all its locks on one lease, so a page costs two
+     * round trips, however many locks it holds. The cursor is the last key of the page before.
+     */
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        if (cursor != null && !cursor.startsWith(keyPrefix)) {
+            throw new IllegalArgumentException("not a cursor of this etcd lock listing of '" + keyPrefix + "': "
+                    + cursor);
+        }
+        String what = "listing locks '" + keyPrefix + "*'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ByteSequence prefix = etcdKey(keyPrefix);
+        // Right after the cursor: the cursor's key followed by a zero byte is the next possible key.
+        ByteSequence from = cursor == null ? prefix : etcdKey(cursor).concat(ByteSequence.from(new byte[] {0}));
+        GetOption range = GetOption.builder().withRange(OptionsUtil.prefixEndOf(prefix)).withLimit(limit)
+                .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build();
+        GetResponse response = calls.await(client.getKVClient().get(from, range), deadline, false, what);
+        List<KeyValue> kvs = response.getKvs();
+        Set<Long> leases = new HashSet<>();
+        kvs.forEach(kv -> leases.add(kv.getLease()));
+        Map<Long, Long> remaining = leaseRemaining(leases, deadline, what);
+        List<StoredLock> locks = new ArrayList<>(kvs.size());
+        String last = null;
+        for (KeyValue kv : kvs) {
+            last = kv.getKey().toString(StandardCharsets.UTF_8).substring(locksPrefix.length());
+            locks.add(stored(last, kv, remaining));
+        }
+        return new Page(locks, response.isMore() && last != null ? last : null);
+    }
+
+    /** The remaining TTL of each lease in nanoseconds, asked for all at once; 0 for a lease etcd no longer has. */
+    private Map<Long, Long> leaseRemaining(Set<Long> leaseIds, long deadline, String what) {
+        Map<Long, CompletableFuture<LeaseTimeToLiveResponse>> asked = new HashMap<>();
+        for (long id : leaseIds) {
+            if (id != 0) {
+                asked.put(id, client.getLeaseClient().timeToLive(id, LeaseOption.DEFAULT));
+            }
+        }
+        Map<Long, Long> remaining = new HashMap<>();
+        for (Map.Entry<Long, CompletableFuture<LeaseTimeToLiveResponse>> entry : asked.entrySet()) {
+            long ttl;
+            try {
+                ttl = calls.await(entry.getValue(), deadline, false, what + " (the TTL of lease "
+                        + Long.toHexString(entry.getKey()) + ")").getTTL();
+            } catch (LockBackendException e) {
+                if (!EtcdCalls.isLeaseNotFound(e.getCause())) {
+                    throw e;
+                }
+                ttl = 0;
+            }
+            remaining.put(entry.getKey(), TimeUnit.SECONDS.toNanos(Math.max(0, ttl)));
+        }
+        return remaining;
+    }
+
+    private static StoredLock stored(String key, KeyValue kv, Map<Long, Long> remaining) {
+        // A key without a lease (not one of ours: every lock is put with a lease) never expires: -1, as a session's.
+        long lease = kv.getLease() == 0 ? -1 : remaining.getOrDefault(kv.getLease(), 0L);
+        return new StoredLock(key, kv.getValue().toString(StandardCharsets.UTF_8), kv.getCreateRevision(), lease);
     }
 
     // ---- waiting ----
