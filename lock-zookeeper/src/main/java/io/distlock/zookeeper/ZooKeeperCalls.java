@@ -160,9 +160,7 @@ final class ZooKeeperCalls {
                     new BoundedAwait.Failures() {
                         @Override
                         public LockBackendException timedOut(TimeoutException e) {
-                            return new LockBackendException(what + " on " + description
-                                    + ": no answer from ZooKeeper in time (the operation timeout " + timeout
-                                    + ", or what was left of a bounded wait)");
+                            return noAnswer(what);
                         }
 
                         @Override
@@ -182,6 +180,12 @@ final class ZooKeeperCalls {
             // The reply arrived between the end of the wait and our claim on the future: it is the answer.
             return future.join();
         }
+    }
+
+    /** The failure of a call that got no answer by its deadline. */
+    LockBackendException noAnswer(String what) {
+        return new LockBackendException(what + " on " + description + ": no answer from ZooKeeper in time (the "
+                + "operation timeout " + timeout + ", or what was left of a bounded wait)");
     }
 
     /**

@@ -33,6 +33,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -327,6 +328,73 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
     }
 
     /**
+     * The create of {@link #tryAcquire(String, String, Duration, long)} without blocking: sent on the current session
+     * and mapped to the outcome in its callback, on the ZooKeeper event thread, with the same session checks. A reply
+     * after the deadline is handled as a blocking call's late reply is (its node becomes an orphan). The rare cases
+     * that need a blocking step run the blocking form on the shared pool instead: no connection right now (waiting
+     * for one), a missing parent (made level by level), and an expired session (retried on the next).
+     */
+    @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = client.getZookeeperClient().isConnected() ? calls.currentOrNull() : null;
+        if (zk == null || !zk.getState().isConnected()) {
+            return LockBackend.super.tryAcquireAsync(key, owner, lease, deadline);
+        }
+        String path = pathOf(key);
+        byte[] data = owner.getBytes(StandardCharsets.UTF_8);
+        long generation = sessionGeneration.get();
+        Held entry = new Held(key, owner, data, path, zk.getSessionId(), zk);
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        zk.create(path, data, acl, CreateMode.EPHEMERAL, (rc, p, ctx, name, stat) -> {
+            Reply answer = new Reply(rc, stat, null);
+            if (rc == KeeperException.Code.OK.intValue()) {
+                entry.czxid = stat.getCzxid();
+                entry.check(null);
+            }
+            if (!reply.complete(answer)) {
+                abandonedCreate(answer, entry);
+            }
+        }, null);
+        // The timer completes the reply first at the deadline; a later answer then goes to abandonedCreate.
+        reply.completeOnTimeout(ZooKeeperCalls.TIMED_OUT, Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+        CompletableFuture<AcquireResult> result = new CompletableFuture<>();
+        reply.thenAccept(answer -> {
+            String what = what(ACQUIRING, key);
+            if (answer == ZooKeeperCalls.TIMED_OUT) {
+                result.completeExceptionally(calls.noAnswer(what));
+                return;
+            }
+            try {
+                switch (answer.code()) {
+                    case OK -> result.complete(acquired(entry, answer.stat(), generation));
+                    case NODEEXISTS -> result.complete(AcquireResult.held());
+                    // Certainly not applied: the blocking form makes the parents or waits for the new session.
+                    case NONODE, SESSIONEXPIRED -> LockBackend.super.tryAcquireAsync(key, owner, lease, deadline)
+                            .whenComplete((outcome, error) -> {
+                                if (error != null) {
+                                    result.completeExceptionally(error);
+                                } else {
+                                    result.complete(outcome);
+                                }
+                            });
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT, REQUESTTIMEOUT -> {
+                        addOrphan(new Orphan(path, data, entry.sessionId, zk, 0));
+                        result.completeExceptionally(failure(what, answer, "the outcome is unknown; a node it left "
+                                + "is deleted once the session reconnects"));
+                    }
+                    default -> result.completeExceptionally(failure(what, answer, null));
+                }
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /**
      * Accepts a successful create only if the session that made the node is still this client's session (curator
      * #727/#1121 are double grants from trusting a node whose session had already ended) and the watch has not
      * found the node gone already.
@@ -526,6 +594,16 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
         // ZooKeeper keeps a session's order. The same Watcher object each time, so the client keeps it once.
         watch.arm();
         return waiter;
+    }
+
+    /** {@link #subscribe(String, Runnable)} sends its watch without waiting for the answer, so it never blocks. */
+    @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        try {
+            return CompletableFuture.completedFuture(subscribe(key, onRelease));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
