@@ -58,8 +58,10 @@ import java.util.function.Consumer;
  *       confirmed ours by the watch (ZooKeeper delivers a session's notifications before the replies to its later
  *       requests); an unconfirmed node is read first and deleted only if its czxid is ours. Nothing is sent when
  *       the session is already over.</li>
- *   <li><b>renewal</b> = an {@code exists} on the held node every third of the lease, which checks the czxid again
- *       and re-arms the watch. It is what the local deadline of {@link io.distlock.LockHandle#isHeld()} follows: a
+ *   <li><b>renewal</b> = every third of the lease, one {@code exists} per session for all held nodes its watch has
+ *       confirmed (the watch reports any deletion or change before that answer), and one on each node not yet
+ *       confirmed, which checks its czxid and arms its watch. It is what the local deadline of
+ *       {@link io.distlock.LockHandle#isHeld()} follows: a
  *       handle stops saying held one lease after its last confirmed round trip, although ZooKeeper itself needs no
  *       renewal (the session is the lease). A client that was paused longer than its session thus says "not held"
  *       the moment it resumes, before it has even noticed that its session expired.</li>
@@ -527,14 +529,24 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
     }
 
     /**
-     * Sends the checks of all held nodes of the batch at once (pipelined on their sessions, one round trip in all),
-     * then collects the answers until the deadline. The core calls this every third of the lease.
+     * Confirms the batch's held nodes with one request per session, plus one per node its watch has not confirmed
+     * yet, all sent at once, then collects the answers until the deadline. The core calls this every third of the
+     * lease.
+     *
+     * <p>A node confirmed by its watch needs no request of its own: any deletion or change of it is delivered to its
+     * watcher, and ZooKeeper delivers a session's notifications before the replies to its later requests. So when any
+     * request sent on the session now is answered, every confirmed node of that session either is still ours or has
+     * been reported gone; and the answer shows the session alive after the send time, which is what the local
+     * deadline of {@code isHeld()} counts from. A node not yet confirmed (its watch's {@code exists} still in flight,
+     * or it found a czxid that is not ours) is checked on its own as before, which also arms its watch.
      */
     @Override
     public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
         long deadline = Math.min(deadlineNanos, calls.deadline());
         List<Held> entries = new ArrayList<>(renewals.size());
         List<CompletableFuture<Reply>> replies = new ArrayList<>(renewals.size());
+        // One probe per session handle; identity, since a handle is one session.
+        java.util.Map<ZooKeeper, CompletableFuture<Reply>> probes = new java.util.IdentityHashMap<>();
         for (Renewal renewal : renewals) {
             Held entry = held.get(renewal.key());
             if (entry == null || !entry.owner.equals(renewal.owner()) || entry.gone) {
@@ -549,8 +561,13 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
                 replies.add(null);
                 continue;
             }
-            CompletableFuture<Reply> future = new CompletableFuture<>();
-            entry.check(future::complete);
+            CompletableFuture<Reply> future;
+            if (entry.confirmed) {
+                future = probes.computeIfAbsent(entry.zk, this::probe);
+            } else {
+                future = new CompletableFuture<>();
+                entry.check(future::complete);
+            }
             entries.add(entry);
             replies.add(future);
         }
@@ -564,6 +581,11 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
             String what = what(RENEWING, entry.key);
             try {
                 Reply reply = calls.await(replies.get(i), deadline, false, what);
+                if (reply == ZooKeeperCalls.TIMED_OUT) {
+                    // A probe shared with a renewal whose wait already gave up on it.
+                    results.add(RenewalResult.failed(calls.noAnswer(what)));
+                    continue;
+                }
                 results.add(switch (reply.code()) {
                     // checked(...) has already reported a node that is not ours any more.
                     case OK, NONODE -> !entry.gone && held.get(entry.key) == entry ? RenewalResult.renewed()
@@ -579,6 +601,35 @@ final class ZooKeeperLockBackend implements LockBackend, LockInspection {
             }
         }
         return results;
+    }
+
+    /**
+     * The most held nodes one {@link #renewAll} confirms: they cost one request per session however many, so a large
+     * batch keeps the requests per third of a lease at about one per thousand held locks.
+     */
+    @Override
+    public int renewalBatchSize() {
+        return 1000;
+    }
+
+    /**
+     * A cheap read on the session of {@code zk} (an {@code exists} of the locks parent, no watch) whose answer shows
+     * the session alive; after a connection loss it is sent once more on the same handle, as a node's check is.
+     */
+    private CompletableFuture<Reply> probe(ZooKeeper zk) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        probe(zk, future, true);
+        return future;
+    }
+
+    private void probe(ZooKeeper zk, CompletableFuture<Reply> future, boolean again) {
+        zk.exists(locksPath, false, (rc, p, ctx, stat) -> {
+            if (again && rc == KeeperException.Code.CONNECTIONLOSS.intValue() && zk.getState().isAlive()) {
+                probe(zk, future, false);
+                return;
+            }
+            future.complete(new Reply(rc, stat, null));
+        }, null);
     }
 
     @Override
