@@ -3,6 +3,7 @@ package io.distlock.spi;
 import io.distlock.LockBackendException;
 import io.distlock.LockException;
 import io.distlock.LockHandle;
+import io.distlock.LockInspector;
 import io.distlock.LockListener;
 import io.distlock.LockLoss;
 import io.distlock.LockManager;
@@ -19,7 +20,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -94,9 +94,14 @@ public final class LockManagerCore implements LockManager {
     private final long leaseNanos;
     private final boolean leased;
     private final String ownerPrefix;
+    /** {@code |MANAGER|} of every owner of this manager, encoded once; see {@link OwnerDescription}. */
+    private final String managerPart;
+    /** Made on the first {@link #inspector()} call; null while none was asked for or the backend has none. */
+    private volatile CoreLockInspector inspector;
     private final AtomicLong handleSequence = new AtomicLong();
     private final ConcurrentHashMap<String, CoreLockHandle> held = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+    /** The waiting calls of each prefixed key: the {@link Waiter}s of blocking and asynchronous waits. */
+    private final KeyedListeners waiters = new KeyedListeners();
     /** One thread per manager runs the renewal tick for all its handles; it never calls the backend. */
     private final ScheduledThreadPoolExecutor timers;
     /** Where renewal batches go to the backend, so a slow batch never delays the tick. */
@@ -127,6 +132,7 @@ public final class LockManagerCore implements LockManager {
         byte[] id = new byte[8];
         OWNER_IDS.nextBytes(id);
         this.ownerPrefix = HexFormat.of().formatHex(id) + ":";
+        this.managerPart = OwnerDescription.managerPart(settings.managerName());
         this.systemTicker = ticker == Ticker.system();
         this.timeoutNanos = settings.operationTimeout().toNanos();
         this.batchSize = Math.max(1, backend.renewalBatchSize());
@@ -227,7 +233,7 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         long started = events == null ? 0 : ticker.nanoTime();
-        CoreLockHandle handle = newHandle(key, backendKey);
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
         AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
         boolean acquired = result != null && result.isAcquired();
         if (events != null) {
@@ -252,14 +258,10 @@ public final class LockManagerCore implements LockManager {
         long deadline = started + KeyRules.saturatedNanos(wait);
         String backendKey = backendKey(key);
         Waiter waiter = new Waiter();
-        // Added and removed inside compute(): a set emptied and dropped by a leaving waiter must never take a new one.
-        waiters.compute(backendKey, (k, set) -> {
-            Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
-            keyWaiters.add(waiter);
-            return keyWaiters;
-        });
+        LockBackend.Subscription waiting = waiters.add(backendKey, waiter);
         LockBackend.Subscription subscription = null;
         boolean first = true;
+        String thread = OwnerDescription.currentThread();
         try {
             while (true) {
                 if (Thread.interrupted()) {
@@ -273,7 +275,7 @@ public final class LockManagerCore implements LockManager {
                 waiter.deferred = true;
                 if (!held.containsKey(backendKey)) {
                     waiter.deferred = false;
-                    CoreLockHandle handle = newHandle(key, backendKey);
+                    CoreLockHandle handle = newHandle(key, backendKey, thread);
                     AcquireResult result;
                     // The first call gets a whole operation timeout, as tryLock(key) would; later ones what is left
                     // of the wait (at least a tenth of a timeout, so a wake-up at the end can still be answered), so
@@ -322,10 +324,7 @@ public final class LockManagerCore implements LockManager {
                 waiter.await(Math.min(remaining, recheck));
             }
         } finally {
-            waiters.computeIfPresent(backendKey, (k, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
+            waiting.close();
             if (subscription != null) {
                 closeQuietly(subscription, key);
             }
@@ -346,7 +345,7 @@ public final class LockManagerCore implements LockManager {
         }
         long started = events == null ? 0 : ticker.nanoTime();
         CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
-        CoreLockHandle handle = newHandle(key, backendKey);
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
         attemptAsync(handle, System.nanoTime() + timeoutNanos, (result, error) -> {
             if (error != null) {
                 promise.completeExceptionally(error);
@@ -451,11 +450,15 @@ public final class LockManagerCore implements LockManager {
         final long deadline;
         final CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
         final Waiter waiter = new Waiter(this);
+        /** The caller's thread, encoded: later rounds run on the tick thread, but the caller asked for the lock. */
+        final String thread = OwnerDescription.currentThread();
         /** True between a round's end and the wake-up that starts the next one. */
         final AtomicBoolean parked = new AtomicBoolean();
         final AtomicBoolean finished = new AtomicBoolean();
         volatile ScheduledFuture<?> timer;
         volatile LockBackend.Subscription subscription;
+        /** This wait's place among the key's waiters; set by {@link #start()} before anything can finish it. */
+        volatile LockBackend.Subscription waiting;
         volatile boolean first = true;
 
         AsyncWait(String key, String backendKey, long started, long deadline) {
@@ -466,11 +469,7 @@ public final class LockManagerCore implements LockManager {
         }
 
         void start() {
-            waiters.compute(backendKey, (k, set) -> {
-                Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
-                keyWaiters.add(waiter);
-                return keyWaiters;
-            });
+            waiting = waiters.add(backendKey, waiter);
             // Any completion, including the caller's cancellation, ends the wait and frees what it holds.
             promise.whenComplete((result, error) -> finish());
             round();
@@ -558,7 +557,7 @@ public final class LockManagerCore implements LockManager {
         }
 
         private void attemptNow(long callDeadline) {
-            CoreLockHandle handle = newHandle(key, backendKey);
+            CoreLockHandle handle = newHandle(key, backendKey, thread);
             attemptAsync(handle, callDeadline, (result, error) -> {
                 if (error != null) {
                     promise.completeExceptionally(error);
@@ -612,15 +611,37 @@ public final class LockManagerCore implements LockManager {
             if (pending != null) {
                 pending.cancel(false);
             }
-            waiters.computeIfPresent(backendKey, (k, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
+            waiting.close();
             LockBackend.Subscription made = subscription;
             if (made != null) {
                 closeQuietly(made, key);
             }
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Needs a backend that implements {@link LockInspection}; the inspector works through this manager's
+     * validation, key prefix, operation timeout and failure rules.
+     *
+     * @throws UnsupportedOperationException naming the backend if it does not implement {@link LockInspection}
+     */
+    @Override
+    public LockInspector inspector() {
+        ensureOpen();
+        CoreLockInspector made = inspector;
+        if (made != null) {
+            return made;
+        }
+        if (!(backend instanceof LockInspection inspection)) {
+            throw new UnsupportedOperationException("the " + backend.name() + " backend (" + backend.getClass()
+                    .getName() + ") cannot be inspected: it does not implement " + LockInspection.class.getName());
+        }
+        // Two racing first calls make two equivalent inspectors; either is fine.
+        made = new CoreLockInspector(this, backend, inspection, settings.keyPrefix(), timeoutNanos);
+        inspector = made;
+        return made;
     }
 
     @Override
@@ -638,14 +659,14 @@ public final class LockManagerCore implements LockManager {
             handle.close();
         }
         // Waiting calls wake up, see the closed flag and throw IllegalStateException.
-        waiters.values().forEach(set -> set.forEach(Waiter::run));
+        waiters.signalAll();
         timers.shutdownNow();
         // Asynchronous waits whose next round the tick thread will now never run end here.
-        waiters.values().forEach(set -> set.forEach(waiter -> {
-            if (waiter.onSignal() instanceof AsyncWait asyncWait) {
+        waiters.forEachListener(listener -> {
+            if (listener instanceof Waiter waiter && waiter.onSignal() instanceof AsyncWait asyncWait) {
                 asyncWait.promise.completeExceptionally(closedException());
             }
-        }));
+        });
         renewers.shutdownNow();
         cleaner.shutdownNow();
         compensateBeforeClose();
@@ -718,10 +739,7 @@ public final class LockManagerCore implements LockManager {
     /** Removes the handle from the local table, if it is still the one there, and wakes its local waiters. */
     void forget(CoreLockHandle handle) {
         if (held.remove(handle.backendKey, handle)) {
-            Set<Waiter> keyWaiters = waiters.get(handle.backendKey);
-            if (keyWaiters != null) {
-                keyWaiters.forEach(Waiter::run);
-            }
+            waiters.signal(handle.backendKey);
         }
     }
 
@@ -731,14 +749,7 @@ public final class LockManagerCore implements LockManager {
      */
     private void forgetAttempt(CoreLockHandle handle) {
         if (held.remove(handle.backendKey, handle)) {
-            Set<Waiter> keyWaiters = waiters.get(handle.backendKey);
-            if (keyWaiters != null) {
-                for (Waiter waiter : keyWaiters) {
-                    if (waiter.deferred) {
-                        waiter.run();
-                    }
-                }
-            }
+            waiters.signalIf(handle.backendKey, listener -> listener instanceof Waiter waiter && waiter.deferred);
         }
     }
 
@@ -775,8 +786,13 @@ public final class LockManagerCore implements LockManager {
         return prefix.isEmpty() ? key : prefix.concat(key);
     }
 
-    private CoreLockHandle newHandle(String key, String backendKey) {
-        return new CoreLockHandle(this, key, backendKey, ownerPrefix + handleSequence.incrementAndGet());
+    /**
+     * A pending handle whose owner describes this acquisition: the acquiring thread's name ({@code thread}, encoded)
+     * and now on the wall clock; see {@link OwnerDescription}.
+     */
+    private CoreLockHandle newHandle(String key, String backendKey, String thread) {
+        return new CoreLockHandle(this, key, backendKey, OwnerDescription.owner(ownerPrefix,
+                handleSequence.incrementAndGet(), System.currentTimeMillis(), managerPart, thread));
     }
 
     /**
@@ -1002,6 +1018,17 @@ public final class LockManagerCore implements LockManager {
         }
     }
 
+    /**
+     * Reports this manager's handle of {@code backendKey} lost if it is {@code owner}'s: its lock was force-released
+     * through an inspector of this manager. Handles of other managers find out at their next renewal.
+     */
+    void releasedByOperator(String backendKey, String owner) {
+        CoreLockHandle handle = held.get(backendKey);
+        if (handle != null && handle.owner.equals(owner)) {
+            handle.markLost(LockLoss.Reason.NOT_OWNER, null);
+        }
+    }
+
     private void backendReportedLoss(String backendKey, String owner, LockLoss.Reason reason, Throwable cause) {
         CoreLockHandle handle = held.get(backendKey);
         if (handle != null && handle.owner.equals(owner)) {
@@ -1183,7 +1210,7 @@ public final class LockManagerCore implements LockManager {
      * shutting down) is {@link IllegalStateException}, not an outage (clause 11.3); anything else, including an
      * {@link Error} or a checked exception thrown sneakily, is an outage.
      */
-    private RuntimeException failure(Throwable e, String what, String key) {
+    RuntimeException failure(Throwable e, String what, String key) {
         if (closed.get()) {
             IllegalStateException closing = closedException();
             closing.initCause(e);
@@ -1201,7 +1228,7 @@ public final class LockManagerCore implements LockManager {
         return interrupted;
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed.get()) {
             throw closedException();
         }
