@@ -244,8 +244,9 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         long started = events == null ? 0 : ticker.nanoTime();
-        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
-        AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
+        long now = System.nanoTime();
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread(), now);
+        AcquireResult result = attempt(handle, now + timeoutNanos);
         boolean acquired = result != null && result.isAcquired();
         if (events != null) {
             if (acquired) {
@@ -286,14 +287,15 @@ public final class LockManagerCore implements LockManager {
                 waiter.deferred = true;
                 if (!held.containsKey(backendKey)) {
                     waiter.deferred = false;
-                    CoreLockHandle handle = newHandle(key, backendKey, thread);
                     AcquireResult result;
                     // The first call gets a whole operation timeout, as tryLock(key) would; later ones what is left
                     // of the wait (at least a tenth of a timeout, so a wake-up at the end can still be answered), so
                     // a slow backend cannot stretch the wait by a fresh timeout per attempt.
                     long budget = first ? timeoutNanos
                             : Math.min(timeoutNanos, Math.max(deadline - ticker.nanoTime(), timeoutNanos / 10));
-                    long callDeadline = System.nanoTime() + budget;
+                    long now = System.nanoTime();
+                    long callDeadline = now + budget;
+                    CoreLockHandle handle = newHandle(key, backendKey, thread, now);
                     first = false;
                     try {
                         if (subscription == null) {
@@ -361,8 +363,9 @@ public final class LockManagerCore implements LockManager {
         }
         long started = events == null ? 0 : ticker.nanoTime();
         CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
-        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
-        attemptAsync(handle, System.nanoTime() + timeoutNanos, (result, error) -> {
+        long now = System.nanoTime();
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread(), now);
+        attemptAsync(handle, now + timeoutNanos, (result, error) -> {
             if (error != null) {
                 promise.completeExceptionally(error);
                 return;
@@ -584,7 +587,7 @@ public final class LockManagerCore implements LockManager {
         }
 
         private void attemptNow(long budget, long callDeadline) {
-            CoreLockHandle handle = newHandle(key, backendKey, thread);
+            CoreLockHandle handle = newHandle(key, backendKey, thread, System.nanoTime());
             attemptAsync(handle, callDeadline, (result, error) -> {
                 if (error != null && !(error instanceof LockBackendException && cutShort(budget, callDeadline))) {
                     promise.completeExceptionally(error);
@@ -815,11 +818,12 @@ public final class LockManagerCore implements LockManager {
 
     /**
      * A pending handle whose owner describes this acquisition: the acquiring thread's name ({@code thread}, encoded)
-     * and now on the wall clock; see {@link OwnerDescription}.
+     * and the wall clock at {@code nowNanos} ({@link System#nanoTime()}, which the caller reads anyway for the
+     * call's deadline); see {@link OwnerDescription}.
      */
-    private CoreLockHandle newHandle(String key, String backendKey, String thread) {
+    private CoreLockHandle newHandle(String key, String backendKey, String thread, long nowNanos) {
         return new CoreLockHandle(this, key, backendKey, OwnerDescription.owner(ownerPrefix,
-                handleSequence.incrementAndGet(), System.currentTimeMillis(), managerPart, thread));
+                handleSequence.incrementAndGet(), OwnerDescription.wallMillis(nowNanos), managerPart, thread));
     }
 
     /**
