@@ -55,7 +55,7 @@ final class RedisLockBackend implements LockBackend, LockInspection {
     /**
      * Locks per renewal script on one server, a Sentinel master or a replicated master. 500 keys cost the server
      * about a millisecond in one script (a GET and a PEXPIRE each), short enough not to stall other clients, and
-     * make 10,000 held locks about 14 scripts a second instead of 67 with Redisson's 100.
+     * make 10,000 held locks about 17 scripts a second (measured) instead of 70 in scripts of 100.
      */
     static final int DEFAULT_RENEWAL_BATCH_SIZE = 500;
     /**
