@@ -49,7 +49,7 @@ public final class ScaleBenchmark {
 
     static final Duration LEASE = Duration.ofSeconds(3);
     /** Seconds between the last acquisition and the window ({@code --settle S}): renewals running, JIT done. */
-    private static long settleSeconds = 20;
+    static long settleSeconds = 20;
     /** distlock's renewal batch size ({@code --batch N}); 0 for the backend's default. */
     private static int batchSize;
 
