@@ -55,6 +55,12 @@ final class CoreLockHandle implements LockHandle {
     volatile boolean renewing;
     /** Why the last renewal failed, for the loss report if the lease runs out; null after a successful one. */
     volatile Throwable renewalFailure;
+    /**
+     * The backend's renewal of this lock ({@link LockBackend#renewal}), made at its first renewal and reused at every
+     * later one. Only touched by the renewal thread sending a batch with this handle, which {@link #renewing}
+     * serialises.
+     */
+    Renewal renewal;
 
     CoreLockHandle(LockManagerCore manager, String key, String backendKey, String owner) {
         this.manager = manager;

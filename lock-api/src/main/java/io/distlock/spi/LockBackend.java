@@ -184,6 +184,22 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * The renewal of one held lock, which the core asks for once per handle (before its first renewal), keeps with
+     * the handle and passes to every {@link #renewAll} / {@link #renewAllAsync} of that lock. A backend overrides it
+     * to attach, with {@link Renewal#Renewal(String, String, Object)}, what it would otherwise compute at every
+     * renewal: with thousands of held locks renewed every third of a lease, re-encoding each key and owner is a
+     * large part of the client's renewal work. Called on a renewal thread; must not call the store. The default
+     * attaches nothing.
+     *
+     * @param key the prefixed key
+     * @param owner the owner that holds it
+     * @return the renewal, whose {@link Renewal#key() key} and {@link Renewal#owner() owner} are the arguments
+     */
+    default Renewal renewal(String key, String owner) {
+        return new Renewal(key, owner);
+    }
+
+    /**
      * The most locks the core passes to one {@link #renewAll} call. Default 100, Redisson's batch size for its
      * watchdog; a backend may make it configurable.
      *

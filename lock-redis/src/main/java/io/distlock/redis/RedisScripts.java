@@ -84,25 +84,38 @@ final class RedisScripts {
             """;
 
     /**
-     * KEYS: lock keys, all in one Cluster slot. ARGV: their owners in the same order, then the lease in ms. Renews
-     * each key its owner still holds, as {@link #RENEW} does; returns 1 or 0 per key, in order.
+     * KEYS: lock keys, all in one Cluster slot. ARGV: their owners in the same order, each followed by a newline
+     * (which no owner contains: owners are printable ASCII), all in one string, then the lease in ms. Renews each
+     * key its owner still holds, as the single-lock renew script does; returns one character per key, in order: {@code 1} renewed,
+     * {@code 0} not held by its owner.
+     *
+     * <p>Why one string of owners, and one of results, rather than an argument and a reply element per key: the
+     * client then encodes two arguments per script instead of 501 and decodes one reply instead of 500 numbers,
+     * which at 10,000 held locks is most of the client's renewal work; the server's extra {@code string.find} and
+     * {@code string.sub} per key are small next to its {@code GET} and {@code PEXPIRE}.
      */
-    static final String RENEW_ALL = """
-            local lease = ARGV[#ARGV]
+    static final String RENEW_PACKED = """
+            local owners = ARGV[1]
+            local lease = ARGV[2]
             local out = {}
+            local pos = 1
             for i, key in ipairs(KEYS) do
-              local r = 0
+              local stop = string.find(owners, '\\n', pos, true)
+              if not stop then return redis.error_reply('distlock: fewer owners than keys') end
+              local owner = string.sub(owners, pos, stop - 1)
+              pos = stop + 1
+              local r = '0'
               local v = redis.call('GET', key)
               if v then
                 local sep = string.find(v, ':', 1, true)
-                if sep and string.sub(v, sep + 1) == ARGV[i] then
+                if sep and string.sub(v, sep + 1) == owner then
                   redis.call('PEXPIRE', key, lease)
-                  r = 1
+                  r = '1'
                 end
               end
               out[i] = r
             end
-            return out
+            return table.concat(out)
             """;
 
     private RedisScripts() {
