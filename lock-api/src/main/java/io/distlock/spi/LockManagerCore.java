@@ -959,7 +959,7 @@ public final class LockManagerCore implements LockManager {
                     }
                     if (settings.renewal() && !handle.renewing && (now - handle.renewedAt() >= renewAfterNanos
                             || nowSystem - handle.renewedAtSystem() >= renewAfterNanos)) {
-                        handle.renewing = true;
+                        handle.renewalStarted();
                         if (batch == null) {
                             batch = new ArrayList<>(Math.min(batchSize, 16));
                         }
@@ -1095,7 +1095,12 @@ public final class LockManagerCore implements LockManager {
     }
 
     private void renewalDone(List<CoreLockHandle> batch) {
-        batch.forEach(handle -> handle.renewing = false);
+        batch.forEach(CoreLockHandle::renewalOver);
+        batchOver();
+    }
+
+    /** Frees a batch's place in flight (its handles already released from {@code renewing}) and sends the next. */
+    private void batchOver() {
         renewalsInFlight.decrementAndGet();
         dispatchRenewals();
     }
@@ -1103,10 +1108,18 @@ public final class LockManagerCore implements LockManager {
     /** Marks each handle of a completed batch by its result, then frees the batch's place in flight. */
     private void renewed(List<CoreLockHandle> batch, long sentAt, long sentAtSystem,
                          CompletableFuture<List<RenewalResult>> answered) {
+        boolean marked = false;
         try {
             markRenewed(batch, sentAt, sentAtSystem, answered);
+            marked = true;
         } finally {
-            renewalDone(batch);
+            // markRenewed releases each handle itself (in a finally per handle); only if it threw before reaching
+            // them all (an Error) are they released here.
+            if (marked) {
+                batchOver();
+            } else {
+                renewalDone(batch);
+            }
         }
     }
 
@@ -1160,7 +1173,7 @@ public final class LockManagerCore implements LockManager {
                     }
                 }
             } finally {
-                handle.renewing = false;
+                handle.renewalOver();
             }
         }
     }
