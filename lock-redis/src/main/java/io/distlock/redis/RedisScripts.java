@@ -86,8 +86,8 @@ final class RedisScripts {
     /**
      * KEYS: lock keys, all in one Cluster slot. ARGV: their owners in the same order, each followed by a newline
      * (which no owner contains: owners are printable ASCII), all in one string, then the lease in ms. Renews each
-     * key its owner still holds, as the single-lock renew script does; returns one character per key, in order: {@code 1} renewed,
-     * {@code 0} not held by its owner.
+     * key its owner still holds, as {@link #RENEW} does; returns one character per key, in order: {@code 1}
+     * renewed, {@code 0} not held by its owner.
      *
      * <p>Why one string of owners, and one of results, rather than an argument and a reply element per key: the
      * client then encodes two arguments per script instead of 501 and decodes one reply instead of 500 numbers,

@@ -97,6 +97,47 @@ class RedisRenewalBatchTest {
     }
 
     @Test
+    @DisplayName("prepared renewals, plain ones, a foreign attachment and an encoded key renew alike in one script;"
+            + " an owner with a newline fails alone")
+    void preparedAndPlainRenewalsMix() throws Exception {
+        RedisConnection connection = new RedisConnection();
+        connection.single(server.address());
+        RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(1));
+        try (RedisLockBackend backend = new RedisLockBackend(connected.client(), true, connected.failures(),
+                Duration.ofSeconds(1), Duration.ofMinutes(1), RedisLockBackend.ReplicaAcks.NONE)) {
+            String[] keys = {"mix:prepared", "mix:plain", "mix:foreign", "mix:enc oded ✓", "mix:newline"};
+            String[] owners = {"o1;1;m;t", "o2;1;m;t", "o3;1;m;t", "o4;1;m;t", "o5\n;1;m;t"};
+            for (int i = 0; i < keys.length; i++) {
+                assertThat(backend.tryAcquire(keys[i], owners[i], Duration.ofSeconds(5)).isAcquired()).isTrue();
+            }
+            Renewal prepared = backend.renewal(keys[0], owners[0]);
+            assertThat(prepared.key()).isEqualTo(keys[0]);
+            assertThat(prepared.owner()).isEqualTo(owners[0]);
+            assertThat(prepared.attachment()).isNotNull();
+            List<Renewal> renewals = List.of(prepared, new Renewal(keys[1], owners[1]),
+                    new Renewal(keys[2], owners[2], "another backend's"), backend.renewal(keys[3], owners[3]),
+                    backend.renewal(keys[4], owners[4]));
+            long before = scriptCalls();
+            List<RenewalResult> results = backend.renewAllAsync(renewals, Duration.ofSeconds(60),
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(1)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(scriptCalls() - before).isEqualTo(1);
+            assertThat(results).extracting(RenewalResult::status).containsExactly(RenewalResult.Status.RENEWED,
+                    RenewalResult.Status.RENEWED, RenewalResult.Status.RENEWED, RenewalResult.Status.RENEWED,
+                    RenewalResult.Status.FAILED);
+            for (int i = 0; i < 4; i++) {
+                assertThat(Long.parseLong(server.cli("PTTL", RedisKeys.lockKey(keys[i])).trim())).as(keys[i])
+                        .isGreaterThan(30_000);
+            }
+            // A prepared renewal is only a cache: another owner's lock is still refused.
+            server.cli("DEL", RedisKeys.lockKey(keys[0]));
+            assertThat(backend.tryAcquire(keys[0], "intruder", Duration.ofSeconds(5)).isAcquired()).isTrue();
+            assertThat(backend.renewAll(List.of(prepared), Duration.ofSeconds(60),
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(1))).extracting(RenewalResult::status)
+                    .containsExactly(RenewalResult.Status.NOT_OWNER);
+        }
+    }
+
+    @Test
     @DisplayName("a manager renews its held locks in batches of renewalBatchSize and reports a deleted one lost")
     void aManagerRenewsInBatches() {
         int locks = 1_000;
