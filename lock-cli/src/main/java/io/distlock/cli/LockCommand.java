@@ -60,9 +60,11 @@ abstract class LockCommand implements Callable<Integer> {
         String where = Secrets.redact(uri.strip());
         LockManager manager;
         try {
-            // The manager only reads and force-releases: it takes no lock, so it has nothing to renew. Without
-            // renewal it also accepts any timeout the URI gives (renewal needs one within a third of the lease).
-            manager = LockManagers.create(parsed, settings -> settings.withRenewal(false));
+            // The URI's own settings, so that what the application accepts is accepted here. The manager only
+            // reads and force-releases: it never acquires, so it holds nothing and has nothing to renew (etcd's
+            // shared lease, say, is granted at the first acquisition only). Some backends refuse renewal=false
+            // (ZooKeeper), so the setting is left as the URI says.
+            manager = LockManagers.create(parsed);
         } catch (RuntimeException e) {
             return failure(err, e, where);
         }
