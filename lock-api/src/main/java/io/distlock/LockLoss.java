@@ -14,7 +14,10 @@ public record LockLoss(String key, long fencingToken, Reason reason, Throwable c
 
     /** What the manager observed when it declared the lock lost. */
     public enum Reason {
-        /** The backend answered that the lock is gone or belongs to another owner now (expired, deleted, taken). */
+        /**
+         * The backend answered that the lock is gone or belongs to another owner now (expired, deleted, taken), or an
+         * operator force-released it ({@link LockInspector#forceRelease}).
+         */
         NOT_OWNER,
         /** The lease ran out in fixed-lease mode (renewal off) while the handle was still open. */
         LEASE_EXPIRED,

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The settings every backend shares: lease, renewal, operation timeout, key prefix and the ticker. Immutable and
- * validated when built; change a copy with the {@code with...} methods.
+ * The settings every backend shares: lease, renewal, operation timeout, key prefix, the ticker and the manager's
+ * name. Immutable and validated when built; change a copy with the {@code with...} methods.
  *
  * @param lease how long a lock outlives its last renewal; a holder that dies frees its keys within one lease
  *     (clause 5). Default 30 seconds.
@@ -29,9 +29,13 @@ import java.util.concurrent.Executor;
  *     has a single thread). A callback that blocks should use {@code lost().thenRunAsync(action, yourExecutor)}.
  * @param listeners told of every acquisition, release, loss, renewal and backend error, in this order (see
  *     {@link LockListener} for threads and failures); an unmodifiable copy. Default none.
+ * @param managerName how this manager names itself in the description stored with each of its locks, which operators
+ *     see through {@link LockInspector#holder(String)}: not blank; percent-encoded in the store and cut to 64
+ *     encoded characters there. Default {@link #defaultManagerName()}, the host name and process id
+ *     ({@code web-3:12345}).
  */
 public record LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix,
-                           Ticker ticker, Executor lossExecutor, List<LockListener> listeners) {
+                           Ticker ticker, Executor lossExecutor, List<LockListener> listeners, String managerName) {
 
     /** The default lease, 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
@@ -41,6 +45,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
     public static final Duration MIN_LEASE = Duration.ofMillis(30);
     static final int MAX_PREFIX_BYTES = 256;
     private static final Executor DEFAULT_LOSS_EXECUTOR = new CompletableFuture<Void>().defaultExecutor();
+    private static final String DEFAULT_MANAGER_NAME = hostName() + ":" + ProcessHandle.current().pid();
 
     /**
      * Validates the settings.
@@ -52,11 +57,16 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @param ticker the time base
      * @param lossExecutor where {@code lost()} completes
      * @param listeners the listeners told of this manager's events, in order (copied)
+     * @param managerName the name in the description of this manager's locks
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if the lease is shorter than {@link #MIN_LEASE}, the operation timeout is not
-     *     positive, or the prefix is longer than 256 UTF-8 bytes
+     *     positive, the prefix is longer than 256 UTF-8 bytes or the manager name is blank
      */
     public LockSettings {
+        Objects.requireNonNull(managerName, "managerName must not be null");
+        if (managerName.isBlank()) {
+            throw new IllegalArgumentException("managerName must not be blank");
+        }
         Objects.requireNonNull(lossExecutor, "lossExecutor must not be null");
         Objects.requireNonNull(listeners, "listeners must not be null");
         for (LockListener listener : listeners) {
@@ -76,6 +86,24 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
         if (keyPrefix.getBytes(StandardCharsets.UTF_8).length > MAX_PREFIX_BYTES) {
             throw new IllegalArgumentException("keyPrefix must be at most " + MAX_PREFIX_BYTES + " UTF-8 bytes");
         }
+    }
+
+    /**
+     * The settings with the default manager name.
+     *
+     * @param lease the lease
+     * @param renewal whether handles are renewed
+     * @param operationTimeout the longest one backend call may take
+     * @param keyPrefix the key prefix
+     * @param ticker the time base
+     * @param lossExecutor where {@code lost()} completes
+     * @param listeners the listeners told of this manager's events, in order (copied)
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public LockSettings(Duration lease, boolean renewal, Duration operationTimeout, String keyPrefix, Ticker ticker,
+                        Executor lossExecutor, List<LockListener> listeners) {
+        this(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners, DEFAULT_MANAGER_NAME);
     }
 
     /**
@@ -128,7 +156,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withLease(Duration lease) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -140,7 +169,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withRenewal(boolean renewal) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -152,7 +182,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withOperationTimeout(Duration operationTimeout) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -164,7 +195,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withKeyPrefix(String keyPrefix) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -176,7 +208,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws IllegalArgumentException if it is invalid, as the canonical constructor says
      */
     public LockSettings withTicker(Ticker ticker) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -187,7 +220,8 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws NullPointerException if {@code lossExecutor} is null
      */
     public LockSettings withLossExecutor(Executor lossExecutor) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
     }
 
     /**
@@ -201,7 +235,7 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
         Objects.requireNonNull(listener, "listener must not be null");
         List<LockListener> more = new ArrayList<>(listeners);
         more.add(listener);
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, more);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, more, managerName);
     }
 
     /**
@@ -212,13 +246,58 @@ public record LockSettings(Duration lease, boolean renewal, Duration operationTi
      * @throws NullPointerException if {@code listeners} or one of them is null
      */
     public LockSettings withListeners(List<LockListener> listeners) {
-        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners);
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
+    }
+
+    /**
+     * A copy with another manager name.
+     *
+     * @param managerName how this manager names itself in the description of its locks; not blank
+     * @return the copy
+     * @throws NullPointerException if {@code managerName} is null
+     * @throws IllegalArgumentException if it is blank
+     */
+    public LockSettings withManagerName(String managerName) {
+        return new LockSettings(lease, renewal, operationTimeout, keyPrefix, ticker, lossExecutor, listeners,
+                managerName);
+    }
+
+    /**
+     * The manager name used unless one is set: this host's name and the process id, {@code HOST:PID}. The host name
+     * is read without a DNS lookup ({@code InetAddress.getLocalHost()} can block for seconds on a misconfigured
+     * resolver): the {@code HOSTNAME} or {@code COMPUTERNAME} environment variable, else
+     * {@code /proc/sys/kernel/hostname}, else {@code localhost}.
+     *
+     * @return the default manager name, e.g. {@code web-3:12345}
+     */
+    public static String defaultManagerName() {
+        return DEFAULT_MANAGER_NAME;
+    }
+
+    private static String hostName() {
+        for (String variable : new String[] {"HOSTNAME", "COMPUTERNAME"}) {
+            String value = System.getenv(variable);
+            if (value != null && !value.isBlank()) {
+                return value.trim();
+            }
+        }
+        try {
+            String value = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname"),
+                    StandardCharsets.US_ASCII).trim();
+            if (!value.isEmpty()) {
+                return value;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not Linux, or /proc is not mounted: fall through to the last resort.
+        }
+        return "localhost";
     }
 
     @Override
     public String toString() {
         return "LockSettings[lease=" + lease + ", renewal=" + renewal + ", operationTimeout=" + operationTimeout
-                + ", keyPrefix='" + keyPrefix + "'" + (listeners.isEmpty() ? "" : ", listeners=" + listeners.size())
+                + ", keyPrefix='" + keyPrefix + "', managerName='" + managerName + "'" + (listeners.isEmpty() ? "" : ", listeners=" + listeners.size())
                 + "]";
     }
 }

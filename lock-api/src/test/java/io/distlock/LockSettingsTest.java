@@ -32,4 +32,17 @@ class LockSettingsTest {
         assertThatThrownBy(() -> s.withTicker(null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("ticker");
     }
+
+    @Test
+    void managerNameDefaultsToHostAndPidAndComesFromTheUri() {
+        assertThat(LockSettings.defaults().managerName()).isEqualTo(LockSettings.defaultManagerName())
+                .endsWith(":" + ProcessHandle.current().pid()).doesNotStartWith(":");
+        assertThat(LockSettings.defaults().withManagerName("billing-7").managerName()).isEqualTo("billing-7");
+        assertThat(io.distlock.spi.LockUri.parse(java.net.URI.create("local://t?name=web%203&prefix=p:"))
+                .settings().managerName()).isEqualTo("web 3");
+        assertThatThrownBy(() -> LockSettings.defaults().withManagerName(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("managerName");
+        assertThatThrownBy(() -> io.distlock.spi.LockUri.parse(java.net.URI.create("local://t?name=")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'name'");
+    }
 }

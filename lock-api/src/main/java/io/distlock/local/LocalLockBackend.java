@@ -3,10 +3,14 @@ package io.distlock.local;
 import io.distlock.Ticker;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import io.distlock.spi.Renewal;
 import io.distlock.spi.RenewalResult;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -17,8 +21,12 @@ import java.util.function.Supplier;
 /**
  * The {@link LockBackend} over a shared {@link LocalLockTable}. Its calls never block and never fail, except during an
  * outage simulated by {@link LocalFaults}; a batch of renewals is one "request" then, as it would be on a server.
+ * Inspection lists in key order; a cursor is the last key of the page before, so pages need no server-side state.
  */
-final class LocalLockBackend implements LockBackend {
+final class LocalLockBackend implements LockBackend, LockInspection {
+
+    /** Marks this backend's cursors, so one from another backend fails clearly. */
+    private static final String CURSOR = "local:";
 
     private final LocalLockTable table;
     private final Ticker ticker;
@@ -113,6 +121,35 @@ final class LocalLockBackend implements LockBackend {
             return LockBackend.super.subscribeAsync(key, onRelease, deadlineNanos);
         }
         return CompletableFuture.completedFuture(table.subscribe(key, onRelease));
+    }
+
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        return call("reading", key, deadlineNanos, true, false, () -> table.read(key, ticker.nanoTime()));
+    }
+
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        String after = cursor == null ? null : afterKey(cursor);
+        return call("listing", keyPrefix + "*", deadlineNanos, true, false, () -> {
+            List<StoredLock> locks = table.list(keyPrefix, after, limit, ticker.nanoTime());
+            // A full page may be followed by more; a short one is the last.
+            String next = locks.size() < limit ? null : CURSOR + Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(locks.get(locks.size() - 1).key().getBytes(StandardCharsets.UTF_8));
+            return new Page(locks, next);
+        });
+    }
+
+    private static String afterKey(String cursor) {
+        if (cursor.startsWith(CURSOR)) {
+            try {
+                return new String(Base64.getUrlDecoder().decode(cursor.substring(CURSOR.length())),
+                        StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                // Reported below, with the cursor.
+            }
+        }
+        throw new IllegalArgumentException("'" + cursor + "' is not a cursor of the local backend's listing");
     }
 
     @Override

@@ -7,7 +7,7 @@ import io.distlock.spi.LockUri;
 import java.util.Set;
 
 /**
- * {@code local://NAME[?lease=..&renewal=..&timeout=..&prefix=..]}: an in-process manager on the table called NAME
+ * {@code local://NAME[?lease=..&renewal=..&timeout=..&prefix=..&name=..]}: an in-process manager on the table called NAME
  * ({@code default} when absent). Public only for {@link java.util.ServiceLoader}.
  */
 public final class LocalLockProvider implements LockManagerProvider {

@@ -2,6 +2,11 @@ package io.distlock.local;
 
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.KeyedListeners;
+import io.distlock.spi.StoredLock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -90,6 +95,29 @@ final class LocalLockTable {
         boolean deleted = entries.remove(key) != null;
         notifyReleased(key);
         return deleted;
+    }
+
+    /** The lock on {@code key} if it is held at {@code now}, else null. */
+    StoredLock read(String key, long now) {
+        Entry entry = entries.get(key);
+        return entry == null || now - entry.expiresAt >= 0 ? null
+                : new StoredLock(key, entry.owner, entry.token, entry.expiresAt - now);
+    }
+
+    /**
+     * One page of the locks held at {@code now} under {@code prefix}, in key order, after the key {@code after}
+     * (exclusive; null for the first page). Sorting a snapshot each page keeps no state between pages: a lock held
+     * throughout the listing is returned exactly once.
+     */
+    List<StoredLock> list(String prefix, String after, int limit, long now) {
+        List<StoredLock> page = new ArrayList<>();
+        entries.forEach((key, entry) -> {
+            if (key.startsWith(prefix) && (after == null || key.compareTo(after) > 0) && now - entry.expiresAt < 0) {
+                page.add(new StoredLock(key, entry.owner, entry.token, entry.expiresAt - now));
+            }
+        });
+        page.sort(Comparator.comparing(StoredLock::key));
+        return page.size() <= limit ? page : new ArrayList<>(page.subList(0, limit));
     }
 
     io.distlock.spi.LockBackend.Subscription subscribe(String key, Runnable onRelease) {

@@ -3,6 +3,7 @@ package io.distlock.spi;
 import io.distlock.LockBackendException;
 import io.distlock.LockException;
 import io.distlock.LockHandle;
+import io.distlock.LockInspector;
 import io.distlock.LockListener;
 import io.distlock.LockLoss;
 import io.distlock.LockManager;
@@ -94,6 +95,10 @@ public final class LockManagerCore implements LockManager {
     private final long leaseNanos;
     private final boolean leased;
     private final String ownerPrefix;
+    /** {@code |MANAGER|} of every owner of this manager, encoded once; see {@link OwnerDescription}. */
+    private final String managerPart;
+    /** Made on the first {@link #inspector()} call; null while none was asked for or the backend has none. */
+    private volatile CoreLockInspector inspector;
     private final AtomicLong handleSequence = new AtomicLong();
     private final ConcurrentHashMap<String, CoreLockHandle> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
@@ -127,6 +132,7 @@ public final class LockManagerCore implements LockManager {
         byte[] id = new byte[8];
         OWNER_IDS.nextBytes(id);
         this.ownerPrefix = HexFormat.of().formatHex(id) + ":";
+        this.managerPart = OwnerDescription.managerPart(settings.managerName());
         this.systemTicker = ticker == Ticker.system();
         this.timeoutNanos = settings.operationTimeout().toNanos();
         this.batchSize = Math.max(1, backend.renewalBatchSize());
@@ -227,7 +233,7 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         long started = events == null ? 0 : ticker.nanoTime();
-        CoreLockHandle handle = newHandle(key, backendKey);
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
         AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
         boolean acquired = result != null && result.isAcquired();
         if (events != null) {
@@ -260,6 +266,7 @@ public final class LockManagerCore implements LockManager {
         });
         LockBackend.Subscription subscription = null;
         boolean first = true;
+        String thread = OwnerDescription.currentThread();
         try {
             while (true) {
                 if (Thread.interrupted()) {
@@ -273,7 +280,7 @@ public final class LockManagerCore implements LockManager {
                 waiter.deferred = true;
                 if (!held.containsKey(backendKey)) {
                     waiter.deferred = false;
-                    CoreLockHandle handle = newHandle(key, backendKey);
+                    CoreLockHandle handle = newHandle(key, backendKey, thread);
                     AcquireResult result;
                     // The first call gets a whole operation timeout, as tryLock(key) would; later ones what is left
                     // of the wait (at least a tenth of a timeout, so a wake-up at the end can still be answered), so
@@ -346,7 +353,7 @@ public final class LockManagerCore implements LockManager {
         }
         long started = events == null ? 0 : ticker.nanoTime();
         CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
-        CoreLockHandle handle = newHandle(key, backendKey);
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
         attemptAsync(handle, System.nanoTime() + timeoutNanos, (result, error) -> {
             if (error != null) {
                 promise.completeExceptionally(error);
@@ -451,6 +458,8 @@ public final class LockManagerCore implements LockManager {
         final long deadline;
         final CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
         final Waiter waiter = new Waiter(this);
+        /** The caller's thread, encoded: later rounds run on the tick thread, but the caller asked for the lock. */
+        final String thread = OwnerDescription.currentThread();
         /** True between a round's end and the wake-up that starts the next one. */
         final AtomicBoolean parked = new AtomicBoolean();
         final AtomicBoolean finished = new AtomicBoolean();
@@ -558,7 +567,7 @@ public final class LockManagerCore implements LockManager {
         }
 
         private void attemptNow(long callDeadline) {
-            CoreLockHandle handle = newHandle(key, backendKey);
+            CoreLockHandle handle = newHandle(key, backendKey, thread);
             attemptAsync(handle, callDeadline, (result, error) -> {
                 if (error != null) {
                     promise.completeExceptionally(error);
@@ -621,6 +630,31 @@ public final class LockManagerCore implements LockManager {
                 closeQuietly(made, key);
             }
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Needs a backend that implements {@link LockInspection}; the inspector works through this manager's
+     * validation, key prefix, operation timeout and failure rules.
+     *
+     * @throws UnsupportedOperationException naming the backend if it does not implement {@link LockInspection}
+     */
+    @Override
+    public LockInspector inspector() {
+        ensureOpen();
+        CoreLockInspector made = inspector;
+        if (made != null) {
+            return made;
+        }
+        if (!(backend instanceof LockInspection inspection)) {
+            throw new UnsupportedOperationException("the " + backend.name() + " backend (" + backend.getClass()
+                    .getName() + ") cannot be inspected: it does not implement " + LockInspection.class.getName());
+        }
+        // Two racing first calls make two equivalent inspectors; either is fine.
+        made = new CoreLockInspector(this, backend, inspection, settings.keyPrefix(), timeoutNanos);
+        inspector = made;
+        return made;
     }
 
     @Override
@@ -775,8 +809,13 @@ public final class LockManagerCore implements LockManager {
         return prefix.isEmpty() ? key : prefix.concat(key);
     }
 
-    private CoreLockHandle newHandle(String key, String backendKey) {
-        return new CoreLockHandle(this, key, backendKey, ownerPrefix + handleSequence.incrementAndGet());
+    /**
+     * A pending handle whose owner describes this acquisition: the acquiring thread's name ({@code thread}, encoded)
+     * and now on the wall clock; see {@link OwnerDescription}.
+     */
+    private CoreLockHandle newHandle(String key, String backendKey, String thread) {
+        return new CoreLockHandle(this, key, backendKey, OwnerDescription.owner(ownerPrefix,
+                handleSequence.incrementAndGet(), System.currentTimeMillis(), managerPart, thread));
     }
 
     /**
@@ -1002,6 +1041,17 @@ public final class LockManagerCore implements LockManager {
         }
     }
 
+    /**
+     * Reports this manager's handle of {@code backendKey} lost if it is {@code owner}'s: its lock was force-released
+     * through an inspector of this manager. Handles of other managers find out at their next renewal.
+     */
+    void releasedByOperator(String backendKey, String owner) {
+        CoreLockHandle handle = held.get(backendKey);
+        if (handle != null && handle.owner.equals(owner)) {
+            handle.markLost(LockLoss.Reason.NOT_OWNER, null);
+        }
+    }
+
     private void backendReportedLoss(String backendKey, String owner, LockLoss.Reason reason, Throwable cause) {
         CoreLockHandle handle = held.get(backendKey);
         if (handle != null && handle.owner.equals(owner)) {
@@ -1183,7 +1233,7 @@ public final class LockManagerCore implements LockManager {
      * shutting down) is {@link IllegalStateException}, not an outage (clause 11.3); anything else, including an
      * {@link Error} or a checked exception thrown sneakily, is an outage.
      */
-    private RuntimeException failure(Throwable e, String what, String key) {
+    RuntimeException failure(Throwable e, String what, String key) {
         if (closed.get()) {
             IllegalStateException closing = closedException();
             closing.initCause(e);
@@ -1201,7 +1251,7 @@ public final class LockManagerCore implements LockManager {
         return interrupted;
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed.get()) {
             throw closedException();
         }

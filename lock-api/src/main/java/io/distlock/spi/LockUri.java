@@ -20,14 +20,15 @@ import java.util.TreeSet;
 
 /**
  * A lock URI taken apart once, with the common query parameters already turned into {@link LockSettings}, so every
- * backend parses {@code lease}, {@code renewal}, {@code timeout} and {@code prefix} the same way. Handles the
+ * backend parses {@code lease}, {@code renewal}, {@code timeout}, {@code prefix} and {@code name} (the manager's
+ * name, {@link LockSettings#managerName()}) the same way. Handles the
  * comma-separated host lists that URIs for clusters use ({@code redis-cluster://h1:7000,h2:7001}), which
  * {@link URI#getHost()} does not. Immutable and thread safe.
  */
 public final class LockUri {
 
     /** Query parameters every backend accepts. */
-    public static final Set<String> COMMON_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix");
+    public static final Set<String> COMMON_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix", "name");
 
     private final URI uri;
     private final String scheme;
@@ -109,6 +110,13 @@ public final class LockUri {
         }
         if (parameters.containsKey("prefix")) {
             settings = settings.withKeyPrefix(parameters.get("prefix"));
+        }
+        if (parameters.containsKey("name")) {
+            String name = parameters.get("name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("lock URI parameter 'name' (the manager's name) must not be blank");
+            }
+            settings = settings.withManagerName(name);
         }
         String path = uri.getRawPath() == null ? "" : decode(uri.getRawPath());
         return new LockUri(uri, scheme, userInfo, List.copyOf(hosts), path, Collections.unmodifiableMap(parameters),

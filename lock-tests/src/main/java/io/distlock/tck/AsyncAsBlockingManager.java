@@ -68,6 +68,12 @@ final class AsyncAsBlockingManager implements LockManager {
         }
     }
 
+    /** Inspection has no asynchronous form: the delegate's, so a kit run through this wrapper can still inspect. */
+    @Override
+    public io.distlock.LockInspector inspector() {
+        return delegate.inspector();
+    }
+
     @Override
     public void close() {
         delegate.close();

@@ -73,7 +73,12 @@ public interface TckBackend {
          * Fixed-lease mode (renewal off): a lock expires one lease after it was taken. Backends whose locks live as
          * long as a session (ZooKeeper) lack it.
          */
-        FIXED_LEASE
+        FIXED_LEASE,
+        /**
+         * The holder's fencing token in {@link io.distlock.LockInspector#holder} and {@code list}. A store that keeps
+         * the token apart from the lock and would need a second request for it lacks it: its inspection reports 0.
+         */
+        INSPECTED_FENCING_TOKEN
     }
 
     /**

@@ -6,6 +6,8 @@ import io.distlock.LockSettings;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.KeyedListeners;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import io.distlock.spi.LockManagerCore;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -13,6 +15,9 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +42,8 @@ class TckFailsBrokenBackendsTest {
     enum Bug {
         GRANTS_TWICE, RELEASE_IGNORES_OWNER, OUTAGE_AS_CONTENTION, CONSTANT_TOKEN, NO_NOTIFICATIONS,
         RENEW_ALWAYS_TRUE, LOSS_NEVER_REPORTED, RENEW_AFTER_CLOSE, UNDETECTED_DELETE,
+        /** Inspection: the backend does not implement LockInspection; an outage read as "not held". */
+        NO_INSPECTION, READ_OUTAGE_AS_FREE,
         /** Not bugs of the kind the kit must fail, but misbehaviour the core must absorb. */
         ERROR_FROM_ACQUIRE, ERROR_FROM_RENEW, ACQUIRES_AFTER_TIMEOUT
     }
@@ -106,6 +113,28 @@ class TckFailsBrokenBackendsTest {
     }
 
     @Test
+    @DisplayName("clause 13.1's test fails a backend that cannot be inspected, saying what to implement")
+    void inspectionCatchesMissingInspection() {
+        assertCaught(Bug.NO_INSPECTION, BrokenInspection.class, "holderDescribesTheAcquisition");
+        bugs = EnumSet.of(Bug.NO_INSPECTION);
+        try {
+            Events failed = run(BrokenInspection.class, "holderDescribesTheAcquisition").failed();
+            assertThat(failed.stream().map(event -> event.getPayload(
+                    org.junit.platform.engine.TestExecutionResult.class).flatMap(
+                    org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::getMessage)
+                    .orElse(""))).singleElement().asString().contains("LockInspection");
+        } finally {
+            bugs = EnumSet.noneOf(Bug.class);
+        }
+    }
+
+    @Test
+    @DisplayName("clause 13.7's test fails a backend whose inspection reports an outage as 'not held'")
+    void inspectionCatchesOutageAsFree() {
+        assertCaught(Bug.READ_OUTAGE_AS_FREE, BrokenInspection.class, "outageIsAnError");
+    }
+
+    @Test
     @DisplayName("clause 9: an Error from acquire is an outage, and the key is not poisoned afterwards")
     void coreAbsorbsErrorFromAcquire() {
         assertAbsorbed(Bug.ERROR_FROM_ACQUIRE, BrokenOutage.class, "tryLockDuringOutageThrows");
@@ -155,7 +184,7 @@ class TckFailsBrokenBackendsTest {
     }
 
     /** A one-map store shared by every manager of the run; each bug is switched on by {@link #bugs}. */
-    static final class BuggyBackend implements LockBackend, TckBackend.Faults {
+    static final class BuggyBackend implements LockBackend, LockInspection, TckBackend.Faults {
         private static final ConcurrentHashMap<String, String> OWNERS = new ConcurrentHashMap<>();
         /** What each backend instance believes it holds, without asking the store (see UNDETECTED_DELETE). */
         private final Set<String> believed = ConcurrentHashMap.newKeySet();
@@ -232,6 +261,36 @@ class TckFailsBrokenBackendsTest {
         }
 
         @Override
+        public StoredLock read(String key, long deadlineNanos) {
+            if (down) {
+                if (bugs.contains(Bug.READ_OUTAGE_AS_FREE)) {
+                    return null;
+                }
+                throw new LockBackendException("down: " + key);
+            }
+            String owner = OWNERS.get(key);
+            // No tokens or leases kept: the fixture lacks INSPECTED_FENCING_TOKEN, and locks live until released.
+            return owner == null ? null : new StoredLock(key, owner, 0, -1);
+        }
+
+        @Override
+        public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+            if (down) {
+                if (bugs.contains(Bug.READ_OUTAGE_AS_FREE)) {
+                    return new Page(List.of(), null);
+                }
+                throw new LockBackendException("down: " + keyPrefix);
+            }
+            List<StoredLock> locks = new ArrayList<>();
+            new TreeMap<>(OWNERS).tailMap(cursor == null ? "" : cursor, false).forEach((key, owner) -> {
+                if (key.startsWith(keyPrefix) && locks.size() < limit) {
+                    locks.add(new StoredLock(key, owner, 0, -1));
+                }
+            });
+            return new Page(locks, locks.size() < limit ? null : locks.get(locks.size() - 1).key());
+        }
+
+        @Override
         public boolean needsRenewal() {
             // A session-bound backend renews nothing and must report losses itself; this one never does.
             return !bugs.contains(Bug.LOSS_NEVER_REPORTED);
@@ -282,7 +341,14 @@ class TckFailsBrokenBackendsTest {
 
         @Override
         public LockManager newManager(LockSettings settings) {
-            return LockManagerCore.create(new BuggyBackend(), settings);
+            BuggyBackend backend = new BuggyBackend();
+            return LockManagerCore.create(bugs.contains(Bug.NO_INSPECTION) ? withoutInspection(backend) : backend,
+                    settings);
+        }
+
+        @Override
+        public Optional<String> lacks(Capability capability) {
+            return capability == Capability.INSPECTED_FENCING_TOKEN ? Optional.of("keeps no tokens") : Optional.empty();
         }
 
         @Override
@@ -300,6 +366,53 @@ class TckFailsBrokenBackendsTest {
             return Optional.of(faults);
         }
     };
+
+    /** The backend's lock operations without its {@link LockInspection}, as a third-party backend may be. */
+    private static LockBackend withoutInspection(BuggyBackend backend) {
+        return new LockBackend() {
+            @Override
+            public String name() {
+                return backend.name();
+            }
+
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, Duration lease) {
+                return backend.tryAcquire(key, owner, lease);
+            }
+
+            @Override
+            public boolean release(String key, String owner) {
+                return backend.release(key, owner);
+            }
+
+            @Override
+            public boolean renew(String key, String owner, Duration lease) {
+                return backend.renew(key, owner, lease);
+            }
+
+            @Override
+            public boolean needsRenewal() {
+                return backend.needsRenewal();
+            }
+
+            @Override
+            public Subscription subscribe(String key, Runnable onRelease) {
+                return backend.subscribe(key, onRelease);
+            }
+
+            @Override
+            public void close() {
+                backend.close();
+            }
+        };
+    }
+
+    static class BrokenInspection extends InspectionTck {
+        @Override
+        protected TckBackend backend() {
+            return BUGGY;
+        }
+    }
 
     static class BrokenMission extends MissionTck {
         @Override
