@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * concurrent removal had just dropped from the map was never called (44 of 20,000 racing subscriptions in a test).
  * Here a set is joined and left only inside {@code compute()}, so a dropped set never takes a new listener.
  *
+ * <p>{@link LockManagerCore} keeps its own waiting calls here too, so the join/leave rule has one home.
+ *
  * <p>Thread safe. Listeners are called on the signalling thread and must return quickly; anything one throws
  * propagates to the signaller after the remaining listeners of that call have been called.
  */
@@ -54,6 +56,28 @@ public final class KeyedListeners {
         if (listeners != null) {
             callAll(listeners);
         }
+    }
+
+    /**
+     * Calls the listeners of {@code key} that {@code which} accepts; for the core's waiters, which wakes only some.
+     *
+     * @param key the key
+     * @param which whether to call a listener
+     */
+    void signalIf(String key, java.util.function.Predicate<Runnable> which) {
+        Set<Runnable> listeners = byKey.get(key);
+        if (listeners != null) {
+            callAll(() -> listeners.stream().filter(which).iterator());
+        }
+    }
+
+    /**
+     * Passes every listener of every key to {@code action} without calling it; for the core's close.
+     *
+     * @param action what to do with each listener
+     */
+    void forEachListener(java.util.function.Consumer<Runnable> action) {
+        byKey.values().forEach(set -> set.forEach(action));
     }
 
     /** Calls every listener of every key: after a reconnect, when events may have been missed. */

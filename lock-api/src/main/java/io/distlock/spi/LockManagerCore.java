@@ -20,7 +20,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -101,7 +100,8 @@ public final class LockManagerCore implements LockManager {
     private volatile CoreLockInspector inspector;
     private final AtomicLong handleSequence = new AtomicLong();
     private final ConcurrentHashMap<String, CoreLockHandle> held = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+    /** The waiting calls of each prefixed key: the {@link Waiter}s of blocking and asynchronous waits. */
+    private final KeyedListeners waiters = new KeyedListeners();
     /** One thread per manager runs the renewal tick for all its handles; it never calls the backend. */
     private final ScheduledThreadPoolExecutor timers;
     /** Where renewal batches go to the backend, so a slow batch never delays the tick. */
@@ -258,12 +258,7 @@ public final class LockManagerCore implements LockManager {
         long deadline = started + KeyRules.saturatedNanos(wait);
         String backendKey = backendKey(key);
         Waiter waiter = new Waiter();
-        // Added and removed inside compute(): a set emptied and dropped by a leaving waiter must never take a new one.
-        waiters.compute(backendKey, (k, set) -> {
-            Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
-            keyWaiters.add(waiter);
-            return keyWaiters;
-        });
+        LockBackend.Subscription waiting = waiters.add(backendKey, waiter);
         LockBackend.Subscription subscription = null;
         boolean first = true;
         String thread = OwnerDescription.currentThread();
@@ -329,10 +324,7 @@ public final class LockManagerCore implements LockManager {
                 waiter.await(Math.min(remaining, recheck));
             }
         } finally {
-            waiters.computeIfPresent(backendKey, (k, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
+            waiting.close();
             if (subscription != null) {
                 closeQuietly(subscription, key);
             }
@@ -465,6 +457,8 @@ public final class LockManagerCore implements LockManager {
         final AtomicBoolean finished = new AtomicBoolean();
         volatile ScheduledFuture<?> timer;
         volatile LockBackend.Subscription subscription;
+        /** This wait's place among the key's waiters; set by {@link #start()} before anything can finish it. */
+        volatile LockBackend.Subscription waiting;
         volatile boolean first = true;
 
         AsyncWait(String key, String backendKey, long started, long deadline) {
@@ -475,11 +469,7 @@ public final class LockManagerCore implements LockManager {
         }
 
         void start() {
-            waiters.compute(backendKey, (k, set) -> {
-                Set<Waiter> keyWaiters = set == null ? ConcurrentHashMap.newKeySet() : set;
-                keyWaiters.add(waiter);
-                return keyWaiters;
-            });
+            waiting = waiters.add(backendKey, waiter);
             // Any completion, including the caller's cancellation, ends the wait and frees what it holds.
             promise.whenComplete((result, error) -> finish());
             round();
@@ -621,10 +611,7 @@ public final class LockManagerCore implements LockManager {
             if (pending != null) {
                 pending.cancel(false);
             }
-            waiters.computeIfPresent(backendKey, (k, set) -> {
-                set.remove(waiter);
-                return set.isEmpty() ? null : set;
-            });
+            waiting.close();
             LockBackend.Subscription made = subscription;
             if (made != null) {
                 closeQuietly(made, key);
@@ -672,14 +659,14 @@ public final class LockManagerCore implements LockManager {
             handle.close();
         }
         // Waiting calls wake up, see the closed flag and throw IllegalStateException.
-        waiters.values().forEach(set -> set.forEach(Waiter::run));
+        waiters.signalAll();
         timers.shutdownNow();
         // Asynchronous waits whose next round the tick thread will now never run end here.
-        waiters.values().forEach(set -> set.forEach(waiter -> {
-            if (waiter.onSignal() instanceof AsyncWait asyncWait) {
+        waiters.forEachListener(listener -> {
+            if (listener instanceof Waiter waiter && waiter.onSignal() instanceof AsyncWait asyncWait) {
                 asyncWait.promise.completeExceptionally(closedException());
             }
-        }));
+        });
         renewers.shutdownNow();
         cleaner.shutdownNow();
         compensateBeforeClose();
@@ -752,10 +739,7 @@ public final class LockManagerCore implements LockManager {
     /** Removes the handle from the local table, if it is still the one there, and wakes its local waiters. */
     void forget(CoreLockHandle handle) {
         if (held.remove(handle.backendKey, handle)) {
-            Set<Waiter> keyWaiters = waiters.get(handle.backendKey);
-            if (keyWaiters != null) {
-                keyWaiters.forEach(Waiter::run);
-            }
+            waiters.signal(handle.backendKey);
         }
     }
 
@@ -765,14 +749,7 @@ public final class LockManagerCore implements LockManager {
      */
     private void forgetAttempt(CoreLockHandle handle) {
         if (held.remove(handle.backendKey, handle)) {
-            Set<Waiter> keyWaiters = waiters.get(handle.backendKey);
-            if (keyWaiters != null) {
-                for (Waiter waiter : keyWaiters) {
-                    if (waiter.deferred) {
-                        waiter.run();
-                    }
-                }
-            }
+            waiters.signalIf(handle.backendKey, listener -> listener instanceof Waiter waiter && waiter.deferred);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distlock.micrometer;
 
 import io.distlock.LockHandle;
+import io.distlock.LockInspector;
 import io.distlock.LockManager;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -58,6 +59,12 @@ final class ObservedLockManager implements LockManager {
 
     private Observation start(LockObservationContext context) {
         return Observation.createNotStarted(null, convention, () -> context, registry).start();
+    }
+
+    /** Not observed (operators' calls, not acquisitions), but kept: without it the wrapper could not be inspected. */
+    @Override
+    public LockInspector inspector() {
+        return delegate.inspector();
     }
 
     @Override
