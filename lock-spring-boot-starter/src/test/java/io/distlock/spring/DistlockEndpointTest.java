@@ -37,7 +37,7 @@ class DistlockEndpointTest {
     @Test
     void not_there_when_its_access_is_none_or_without_actuator() {
         runner.withPropertyValues("management.endpoints.web.exposure.include=distlock",
-                        "management.endpoint.distlock.access=none")
+                        "management.endpoint.distlock.access=NONE")
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(DistlockEndpoint.class));
         runner.withPropertyValues("management.endpoints.web.exposure.include=distlock")
                 .withClassLoader(new FilteredClassLoader(Endpoint.class))
