@@ -36,10 +36,4 @@ class CliZooKeeperTest extends CliStoreTest {
     String appParameters() {
         return "?sessionTimeout=3s&timeout=1s";
     }
-
-    /** The holder's session owns the node; whether it watches its own lock is the backend's to say. */
-    @Override
-    boolean holderNoticesRelease() {
-        return false;
-    }
 }
