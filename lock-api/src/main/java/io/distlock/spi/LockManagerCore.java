@@ -233,8 +233,9 @@ public final class LockManagerCore implements LockManager {
             return Optional.empty();
         }
         long started = events == null ? 0 : ticker.nanoTime();
-        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
-        AcquireResult result = attempt(handle, System.nanoTime() + timeoutNanos);
+        long now = System.nanoTime();
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread(), now);
+        AcquireResult result = attempt(handle, now + timeoutNanos);
         boolean acquired = result != null && result.isAcquired();
         if (events != null) {
             if (acquired) {
@@ -275,14 +276,15 @@ public final class LockManagerCore implements LockManager {
                 waiter.deferred = true;
                 if (!held.containsKey(backendKey)) {
                     waiter.deferred = false;
-                    CoreLockHandle handle = newHandle(key, backendKey, thread);
                     AcquireResult result;
                     // The first call gets a whole operation timeout, as tryLock(key) would; later ones what is left
                     // of the wait (at least a tenth of a timeout, so a wake-up at the end can still be answered), so
                     // a slow backend cannot stretch the wait by a fresh timeout per attempt.
                     long budget = first ? timeoutNanos
                             : Math.min(timeoutNanos, Math.max(deadline - ticker.nanoTime(), timeoutNanos / 10));
-                    long callDeadline = System.nanoTime() + budget;
+                    long now = System.nanoTime();
+                    long callDeadline = now + budget;
+                    CoreLockHandle handle = newHandle(key, backendKey, thread, now);
                     first = false;
                     try {
                         if (subscription == null) {
@@ -297,7 +299,12 @@ public final class LockManagerCore implements LockManager {
                         if (Thread.interrupted()) {
                             throw interrupted(key, e);
                         }
-                        throw e;
+                        if (!cutShort(budget, callDeadline)) {
+                            throw e;
+                        }
+                        // The store answered "held" within this wait and this later call ran out of what was left of
+                        // it: the wait is over, as clause 8.3 says (the attempt is released in the background).
+                        result = null;
                     }
                     if (result != null) {
                         if (result.isAcquired()) {
@@ -345,8 +352,9 @@ public final class LockManagerCore implements LockManager {
         }
         long started = events == null ? 0 : ticker.nanoTime();
         CompletableFuture<Optional<LockHandle>> promise = new CompletableFuture<>();
-        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread());
-        attemptAsync(handle, System.nanoTime() + timeoutNanos, (result, error) -> {
+        long now = System.nanoTime();
+        CoreLockHandle handle = newHandle(key, backendKey, OwnerDescription.currentThread(), now);
+        attemptAsync(handle, now + timeoutNanos, (result, error) -> {
             if (error != null) {
                 promise.completeExceptionally(error);
                 return;
@@ -375,6 +383,17 @@ public final class LockManagerCore implements LockManager {
         AsyncWait asyncWait = new AsyncWait(key, backendKey(key), started, started + KeyRules.saturatedNanos(wait));
         asyncWait.start();
         return asyncWait.promise;
+    }
+
+    /**
+     * Whether a failed call of a bounded wait only ran out of the part of the wait it was given: a later call, whose
+     * budget was cut below one operation timeout, failed at or after its deadline. Such a timeout ends the wait
+     * (empty) instead of being reported as an outage: the store said "held" earlier in this wait, and on a loaded
+     * machine a round trip can take longer than a few milliseconds left of a wait. A real error before the deadline,
+     * and any failure of a call that had a whole timeout, stays an outage.
+     */
+    private boolean cutShort(long budget, long callDeadline) {
+        return budget < timeoutNanos && System.nanoTime() - callDeadline >= 0;
     }
 
     /** Completes {@code promise} with an attempt's answer; a lock its caller no longer wants is released. */
@@ -518,7 +537,7 @@ public final class LockManagerCore implements LockManager {
                 long callDeadline = System.nanoTime() + budget;
                 first = false;
                 if (subscription != null) {
-                    attemptNow(callDeadline);
+                    attemptNow(budget, callDeadline);
                     return;
                 }
                 // Subscribe before the first attempt, as the blocking wait does.
@@ -549,17 +568,17 @@ public final class LockManagerCore implements LockManager {
                         closeQuietly(made, key);
                         return;
                     }
-                    attemptNow(callDeadline);
+                    attemptNow(budget, callDeadline);
                 });
             } catch (Throwable e) {
                 promise.completeExceptionally(e);
             }
         }
 
-        private void attemptNow(long callDeadline) {
-            CoreLockHandle handle = newHandle(key, backendKey, thread);
+        private void attemptNow(long budget, long callDeadline) {
+            CoreLockHandle handle = newHandle(key, backendKey, thread, System.nanoTime());
             attemptAsync(handle, callDeadline, (result, error) -> {
-                if (error != null) {
+                if (error != null && !(error instanceof LockBackendException && cutShort(budget, callDeadline))) {
                     promise.completeExceptionally(error);
                     return;
                 }
@@ -788,11 +807,12 @@ public final class LockManagerCore implements LockManager {
 
     /**
      * A pending handle whose owner describes this acquisition: the acquiring thread's name ({@code thread}, encoded)
-     * and now on the wall clock; see {@link OwnerDescription}.
+     * and the wall clock at {@code nowNanos} ({@link System#nanoTime()}, which the caller reads anyway for the
+     * call's deadline); see {@link OwnerDescription}.
      */
-    private CoreLockHandle newHandle(String key, String backendKey, String thread) {
+    private CoreLockHandle newHandle(String key, String backendKey, String thread, long nowNanos) {
         return new CoreLockHandle(this, key, backendKey, OwnerDescription.owner(ownerPrefix,
-                handleSequence.incrementAndGet(), System.currentTimeMillis(), managerPart, thread));
+                handleSequence.incrementAndGet(), OwnerDescription.wallMillis(nowNanos), managerPart, thread));
     }
 
     /**

@@ -9,6 +9,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -275,5 +277,52 @@ class CoreRobustnessTest {
         // The first attempt gets a whole operation timeout (3 s); later ones at most what is left of the 300 ms wait.
         assertThat(budgets).anyMatch(ms -> ms > 2_000);
         assertThat(budgets.stream().filter(ms -> ms <= 2_000)).isNotEmpty().allMatch(ms -> ms <= 300);
+    }
+
+    @Test
+    void aLaterCallThatRunsOutOfTheRestOfTheWaitEndsItEmpty() throws Exception {
+        AtomicInteger blocking = new AtomicInteger();
+        try (LockManager manager = LockManagerCore.create(slowAfterFirstCall(blocking), LockSettings.defaults())) {
+            assertThat(manager.tryLock("k", Duration.ofMillis(100))).isEmpty();
+        }
+        assertThat(blocking.get()).isGreaterThan(1);
+        AtomicInteger async = new AtomicInteger();
+        try (LockManager manager = LockManagerCore.create(slowAfterFirstCall(async), LockSettings.defaults())) {
+            assertThat(manager.tryLockAsync("k", Duration.ofMillis(100)).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                    .isEmpty();
+        }
+        assertThat(async.get()).isGreaterThan(1);
+    }
+
+    /** A store that answers "held" once, then is too slow for what is left of a wait. */
+    private static ScriptedBackend slowAfterFirstCall(AtomicInteger calls) {
+        return new ScriptedBackend() {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+                if (calls.incrementAndGet() == 1) {
+                    return AcquireResult.heldFor(Duration.ofMillis(20));
+                }
+                LockSupport.parkNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+                throw new LockBackendException("timed out");
+            }
+        };
+    }
+
+    @Test
+    void aLaterCallThatFailsBeforeItsTimeIsUpIsAnOutage() {
+        AtomicInteger calls = new AtomicInteger();
+        ScriptedBackend backend = new ScriptedBackend() {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, Duration lease, long deadlineNanos) {
+                if (calls.incrementAndGet() == 1) {
+                    return AcquireResult.heldFor(Duration.ofMillis(20));
+                }
+                throw new LockBackendException("connection refused");
+            }
+        };
+        try (LockManager manager = LockManagerCore.create(backend, LockSettings.defaults())) {
+            assertThatThrownBy(() -> manager.tryLock("k", Duration.ofSeconds(2)))
+                    .isInstanceOf(LockBackendException.class);
+        }
     }
 }

@@ -102,6 +102,19 @@ class OwnerDescriptionTest {
         assertThat(seen[2]).isEqualTo("renamed%20%7C%20now");
     }
 
+    @Test
+    void wallClockFromNanoTimeFollowsTheWallClock() {
+        for (int i = 0; i < 1000; i++) {
+            long before = System.currentTimeMillis();
+            long derived = OwnerDescription.wallMillis(System.nanoTime());
+            long after = System.currentTimeMillis();
+            assertThat(derived).isBetween(before - 1, after + 1);
+        }
+        long now = System.nanoTime();
+        assertThat(OwnerDescription.wallMillis(now + 5_000_000_000L) - OwnerDescription.wallMillis(now))
+                .as("a later nanoTime far beyond the reread interval").isBetween(4_990L, 5_010L);
+    }
+
     private static void assertPrintable(String owner) {
         assertThat(owner.chars().allMatch(c -> c >= '!' && c <= '~')).as("printable ASCII: %s", owner).isTrue();
         assertThat(owner).as("no characters stores frame values with").doesNotContain("|", "\\");

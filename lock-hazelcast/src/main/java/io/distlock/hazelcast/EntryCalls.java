@@ -3,6 +3,7 @@ package io.distlock.hazelcast;
 import com.hazelcast.client.impl.clientside.HazelcastClientInstance;
 import com.hazelcast.client.impl.protocol.ClientMessage;
 import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeyCodec;
+import com.hazelcast.client.impl.protocol.codec.MapExecuteOnKeysCodec;
 import com.hazelcast.client.impl.proxy.ClientMapProxy;
 import com.hazelcast.client.impl.spi.ClientContext;
 import com.hazelcast.client.impl.spi.impl.ClientInvocation;
@@ -11,7 +12,12 @@ import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.util.ThreadUtil;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.MapEntries;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.operation.MultipleEntryOperation;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.spi.impl.NodeEngine;
+import com.hazelcast.spi.impl.operationexecutor.OperationHostileThread;
 import com.hazelcast.nio.serialization.HazelcastSerializationException;
 import io.distlock.LockBackendException;
 import io.distlock.spi.BoundedAwait;
@@ -19,7 +25,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -51,6 +71,8 @@ import java.util.concurrent.TimeoutException;
 abstract class EntryCalls {
 
     private static final Logger log = LoggerFactory.getLogger(EntryCalls.class);
+    /** Runs a callback on the completing thread. */
+    private static final Executor INLINE = Runnable::run;
 
     final String mapName;
     private final Duration timeout;
@@ -149,6 +171,140 @@ abstract class EntryCalls {
         return result;
     }
 
+    /**
+     * As {@link #executeForResult(String, String, EntryProcessor, boolean, long)}, without blocking: the stage
+     * completes with the result, or exceptionally with {@link LockBackendException} (failure, null answer, or no
+     * answer by {@code deadline}, which {@code deadlines} enforces).
+     *
+     * <p>The answer is handled on the thread that completes the invocation (Hazelcast's own non-async callbacks go
+     * through the common pool: the hop this class avoids), except on a member's operation thread, which runs the
+     * callbacks of calls answered locally: what the caller chains to the stage must not run there (a blocking map
+     * call from a partition thread fails or deadlocks), so those answers go to the common pool, as Hazelcast does.
+     */
+    final CompletableFuture<Object> executeForResultAsync(String what, String key,
+                                                          EntryProcessor<String, ?, ?> processor, long deadline,
+                                                          Deadlines deadlines) {
+        Class<?> processorClass = processor.getClass();
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        CompletableFuture<?> future;
+        Future<?> expiry;
+        try {
+            future = send(key, processor);
+            expiry = deadlines.at(deadline, () -> result.completeExceptionally(new LockBackendException(what + " '"
+                    + key + "' in hazelcast map '" + mapName + "' got no answer in time (operation timeout "
+                    + timeout + ")")));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(failure(what, key, processorClass, e));
+        }
+        future.whenCompleteAsync((answer, error) -> {
+            expiry.cancel(false);
+            if (result.isDone()) {
+                return;
+            }
+            if (Thread.currentThread() instanceof OperationHostileThread) {
+                ForkJoinPool.commonPool().execute(() -> deliver(what, key, processorClass, answer, error, result));
+            } else {
+                deliver(what, key, processorClass, answer, error, result);
+            }
+        }, INLINE);
+        return result;
+    }
+
+    private void deliver(String what, String key, Class<?> processorClass, Object answer, Throwable error,
+                         CompletableFuture<Object> result) {
+        if (error != null) {
+            while ((error instanceof CompletionException || error instanceof ExecutionException)
+                    && error.getCause() != null) {
+                error = error.getCause();
+            }
+            result.completeExceptionally(error instanceof LockBackendException ? error
+                    : failure(what, key, processorClass, error));
+            return;
+        }
+        try {
+            Object value = read(answer);
+            if (value == null) {
+                result.completeExceptionally(new LockBackendException(what + " '" + key + "' in hazelcast map '"
+                        + mapName + "' got an empty answer (null) from the cluster; the members may run another "
+                        + "version of " + processorClass.getName()));
+            } else {
+                result.complete(value);
+            }
+        } catch (RuntimeException e) {
+            result.completeExceptionally(failure(what, key, processorClass, e));
+        }
+    }
+
+    /**
+     * Runs {@code processor} on every key of {@code keys} with one call per partition owner (where this kind of proxy
+     * allows it; otherwise one multi-key call), all sent at once, and waits for each until {@code deadline}. Never
+     * throws for a failed call: its keys get the failure in {@code failures} instead, so that one member's outage
+     * does not fail the keys of the others.
+     *
+     * @return the result per key that got one; a key with neither a result nor a failure got no answer
+     */
+    final Map<String, Object> executeOnKeys(String what, Set<String> keys, EntryProcessor<String, ?, ?> processor,
+                                            long deadline, Map<String, Throwable> failures) {
+        Map<String, Object> results = new HashMap<>(keys.size() * 2);
+        List<Batch> batches;
+        try {
+            batches = sendAll(keys, processor);
+        } catch (RuntimeException e) {
+            LockBackendException failure = failure(what, keys.size() + " keys", processor.getClass(), e);
+            keys.forEach(key -> failures.put(key, failure));
+            return results;
+        }
+        Class<?> processorClass = processor.getClass();
+        for (Batch batch : batches) {
+            String which = batch.keys.size() + " keys";
+            try {
+                Object answer = BoundedAwait.until(batch.future, deadline, BoundedAwait.Interrupts.ABORT,
+                        new BoundedAwait.Failures() {
+                            @Override
+                            public LockBackendException timedOut(TimeoutException e) {
+                                return new LockBackendException(what + " " + which + " in hazelcast map '"
+                                        + mapName + "' got no answer in time", e);
+                            }
+
+                            @Override
+                            public LockBackendException interrupted(InterruptedException e) {
+                                return new LockBackendException(what + " " + which + " in hazelcast map '"
+                                        + mapName + "' was interrupted", e);
+                            }
+
+                            @Override
+                            public LockBackendException failed(Throwable cause) {
+                                return failure(what, which, processorClass, cause);
+                            }
+                        });
+                readAll(answer, results);
+            } catch (LockBackendException e) {
+                batch.keys.forEach(key -> failures.put(key, e));
+            } catch (RuntimeException e) {
+                LockBackendException failure = failure(what, which, processorClass, e);
+                batch.keys.forEach(key -> failures.put(key, failure));
+            }
+        }
+        return results;
+    }
+
+    /** One multi-key call in flight: its keys and the future of its raw answer for {@link #readAll}. */
+    record Batch(Collection<String> keys, CompletableFuture<?> future) {
+    }
+
+    /** Sends {@code processor} for {@code keys}: one call per partition owner, or one for all. */
+    abstract List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor);
+
+    /** Adds the results of a raw answer of {@link #sendAll} to {@code results}, by key. */
+    abstract void readAll(Object answer, Map<String, Object> results);
+
+    /** Loads {@code classes} (a class literal resolves its class): missing ones throw {@link LinkageError}. */
+    private static void requireClasses(Class<?>... classes) {
+        for (Class<?> type : classes) {
+            type.getName();
+        }
+    }
+
     /** Sends {@code processor} for {@code key}; the future completes with a raw answer for {@link #read}. */
     abstract CompletableFuture<?> send(String key, EntryProcessor<String, ?, ?> processor);
 
@@ -198,6 +354,18 @@ abstract class EntryCalls {
         Object read(Object answer) {
             return answer;
         }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            return List.of(new Batch(keys, ((IMap) map).submitToKeys(keys, processor).toCompletableFuture()));
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        void readAll(Object answer, Map<String, Object> results) {
+            results.putAll((Map<String, Object>) answer);
+        }
     }
 
     /** On a member: the invocation future of what {@code executeOnKey} sends. */
@@ -209,6 +377,8 @@ abstract class EntryCalls {
             super(map.getName(), timeout);
             this.map = map;
             this.serialization = map.getNodeEngine().getSerializationService();
+            // Resolved now, so that a Hazelcast version without them falls back to the public calls here.
+            requireClasses(MultipleEntryOperation.class, MapEntries.class);
         }
 
         @Override
@@ -223,10 +393,50 @@ abstract class EntryCalls {
         Object read(Object answer) {
             return answer instanceof Data data ? serialization.toObject(data) : answer;
         }
+
+        /**
+         * One multi-key operation per partition, sent straight to its owner, carrying only that partition's keys.
+         * {@code submitToKeys} instead sends one operation per member, which runs one per partition there, and every
+         * one of those (and its backup, which Hazelcast sends to the backup member) carries the keys of the whole
+         * call; it also completes through the common pool. The same number of partition operations, without the
+         * per-member one, and backups of the partition's own keys only.
+         */
+        @Override
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            NodeEngine engine = map.getNodeEngine();
+            Map<Integer, Set<Data>> byPartition = new LinkedHashMap<>();
+            Map<Integer, List<String>> keysByPartition = new HashMap<>();
+            for (String key : keys) {
+                Data data = serialization.toData(key);
+                int partition = engine.getPartitionService().getPartitionId(data);
+                byPartition.computeIfAbsent(partition, p -> new LinkedHashSet<>()).add(data);
+                keysByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(key);
+            }
+            List<Batch> batches = new ArrayList<>(byPartition.size());
+            for (Map.Entry<Integer, Set<Data>> group : byPartition.entrySet()) {
+                // The operation injects the member's instance into the processor (ManagedContext), as for
+                // submitToKeys.
+                batches.add(new Batch(keysByPartition.get(group.getKey()), engine.getOperationService()
+                        .invokeOnPartitionAsync(MapService.SERVICE_NAME,
+                                new MultipleEntryOperation(mapName, group.getValue(), processor), group.getKey())));
+            }
+            return batches;
+        }
+
+        @Override
+        void readAll(Object answer, Map<String, Object> results) {
+            Object entries = answer instanceof Data data ? serialization.toObject(data) : answer;
+            for (Map.Entry<Data, Data> entry : ((MapEntries) entries).entries()) {
+                results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
+            }
+        }
     }
 
     /** On a client: the invocation future of the message {@code executeOnKey} sends. */
     private static final class ClientCalls extends EntryCalls {
+        /** The most partitions one multi-key request covers: see {@link #sendAll}. */
+        static final int PARTITIONS_PER_REQUEST = 16;
+
         private final ClientContext context;
         private final HazelcastClientInstance client;
         private final SerializationService serialization;
@@ -236,6 +446,8 @@ abstract class EntryCalls {
             this.context = map.getContext();
             this.client = (HazelcastClientInstance) context.getHazelcastInstance();
             this.serialization = context.getSerializationService();
+            // Resolved now, so that a Hazelcast version without them falls back to the public calls here.
+            requireClasses(MapExecuteOnKeysCodec.class);
         }
 
         @Override
@@ -249,6 +461,64 @@ abstract class EntryCalls {
         @Override
         Object read(Object answer) {
             return serialization.toObject(MapExecuteOnKeyCodec.decodeResponse((ClientMessage) answer));
+        }
+
+        /**
+         * {@code MapExecuteOnKeys} requests sent straight to the member owning their keys' partitions, each covering
+         * at most {@link #PARTITIONS_PER_REQUEST} partitions (the public {@code submitToKeys} sends one request to any
+         * member, which forwards to the owners). The member runs one operation per partition of a request, and every
+         * one of them, and its backup, carries the whole request's keys: so the backup traffic of a request grows with
+         * its keys times its partitions, and a request is kept to a few partitions. Keys whose owner the client does
+         * not know yet go in one request to any member.
+         */
+        @Override
+        List<Batch> sendAll(Set<String> keys, EntryProcessor<String, ?, ?> processor) {
+            // owner -> partition -> keys
+            Map<UUID, Map<Integer, List<String>>> byOwner = new LinkedHashMap<>();
+            Map<String, Data> data = new HashMap<>(keys.size() * 2);
+            for (String key : keys) {
+                Data keyData = serialization.toData(key);
+                data.put(key, keyData);
+                int partition = context.getPartitionService().getPartitionId(keyData);
+                UUID owner = context.getPartitionService().getPartitionOwner(partition);
+                byOwner.computeIfAbsent(owner, o -> new LinkedHashMap<>())
+                        .computeIfAbsent(partition, p -> new ArrayList<>()).add(key);
+            }
+            Data processorData = serialization.toData(processor);
+            List<Batch> batches = new ArrayList<>();
+            for (Map.Entry<UUID, Map<Integer, List<String>>> owner : byOwner.entrySet()) {
+                List<String> requestKeys = new ArrayList<>();
+                int partitions = 0;
+                for (List<String> partitionKeys : owner.getValue().values()) {
+                    requestKeys.addAll(partitionKeys);
+                    if (++partitions == PARTITIONS_PER_REQUEST) {
+                        batches.add(request(owner.getKey(), requestKeys, data, processorData));
+                        requestKeys = new ArrayList<>();
+                        partitions = 0;
+                    }
+                }
+                if (!requestKeys.isEmpty()) {
+                    batches.add(request(owner.getKey(), requestKeys, data, processorData));
+                }
+            }
+            return batches;
+        }
+
+        private Batch request(UUID owner, List<String> keys, Map<String, Data> data, Data processorData) {
+            List<Data> keyData = new ArrayList<>(keys.size());
+            keys.forEach(key -> keyData.add(data.get(key)));
+            ClientMessage request = MapExecuteOnKeysCodec.encodeRequest(mapName, processorData, keyData);
+            // No owner known yet (no partition table): any member forwards to the owners.
+            ClientInvocation invocation = owner == null ? new ClientInvocation(client, request, mapName)
+                    : new ClientInvocation(client, request, mapName, owner);
+            return new Batch(keys, invocation.invoke());
+        }
+
+        @Override
+        void readAll(Object answer, Map<String, Object> results) {
+            for (Map.Entry<Data, Data> entry : MapExecuteOnKeysCodec.decodeResponse((ClientMessage) answer)) {
+                results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
+            }
         }
 
         private CompletableFuture<?> invoke(Data keyData, ClientMessage request) {

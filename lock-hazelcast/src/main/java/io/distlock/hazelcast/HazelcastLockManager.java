@@ -46,6 +46,9 @@ public final class HazelcastLockManager {
     /** How long a released or lapsed lock's token is kept, unless {@link Builder#tokenRetention} says otherwise. */
     public static final Duration DEFAULT_TOKEN_RETENTION = Duration.ofMinutes(1);
 
+    /** How many locks one renewal call carries unless {@link Builder#renewalBatchSize(int)} says otherwise. */
+    public static final int DEFAULT_RENEWAL_BATCH_SIZE = 1000;
+
     private HazelcastLockManager() {
     }
 
@@ -66,6 +69,7 @@ public final class HazelcastLockManager {
         private String mapName = DEFAULT_MAP_NAME;
         private Duration tokenRetention = DEFAULT_TOKEN_RETENTION;
         private LockSettings settings = LockSettings.defaults();
+        private int renewalBatchSize = DEFAULT_RENEWAL_BATCH_SIZE;
 
         private Builder() {
         }
@@ -108,6 +112,26 @@ public final class HazelcastLockManager {
         }
 
         /**
+         * How many held locks one renewal call carries; default {@value #DEFAULT_RENEWAL_BATCH_SIZE}. A batch is one
+         * multi-key entry processor call: one operation per member owning some of the keys, one per partition there.
+         * Hazelcast backs multi-key calls up <em>asynchronously</em>, so if a partition owner dies within moments of
+         * a renewal, its backup may take over the lease as the renewal before set it, up to one renewal interval
+         * shorter than the holder believes. {@code 1} renews each lock with its own call, backed up synchronously
+         * like acquire and release, at one operation (and one backup) per lock.
+         *
+         * @param renewalBatchSize 1 to 10,000
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder renewalBatchSize(int renewalBatchSize) {
+            if (renewalBatchSize < 1 || renewalBatchSize > 10_000) {
+                throw new IllegalArgumentException("renewalBatchSize must be 1 to 10000, got " + renewalBatchSize);
+            }
+            this.renewalBatchSize = renewalBatchSize;
+            return this;
+        }
+
+        /**
          * Lease, renewal, operation timeout, key prefix and ticker; default {@link LockSettings#defaults()}. The
          * operation timeout also bounds the created client's first connection unless {@link #connectTimeout} is set.
          *
@@ -136,7 +160,7 @@ public final class HazelcastLockManager {
             LockManagerCore.requireRenewable(settings);
             return open("lock manager", settings.operationTimeout(),
                     (instance, ownsInstance, cluster) -> LockManagerCore.create(new HazelcastLockBackend(instance,
-                            ownsInstance, mapName, settings.operationTimeout(), tokenRetention), settings));
+                            ownsInstance, mapName, settings.operationTimeout(), tokenRetention, renewalBatchSize), settings));
         }
     }
 }

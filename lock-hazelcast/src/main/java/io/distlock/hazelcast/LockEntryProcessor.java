@@ -99,6 +99,26 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         return new LockEntryProcessor(RENEW, owner, leaseMillis, retentionMillis);
     }
 
+    /** The last member whose UUID string was asked for, and that string: see {@link #uuidOf}. */
+    private static volatile MemberId lastMember;
+
+    private record MemberId(Member member, String uuid) {
+    }
+
+    /**
+     * {@code member}'s UUID as a string, without formatting it anew on every call (a member in production asks for
+     * its own only; test JVMs with several members just format it more often).
+     */
+    static String uuidOf(Member member) {
+        MemberId last = lastMember;
+        if (last != null && last.member == member) {
+            return last.uuid;
+        }
+        String uuid = member.getUuid().toString();
+        lastMember = new MemberId(member, uuid);
+        return uuid;
+    }
+
     /** Whether a map value (as an entry event carries it) is a free lock: released, so waiters may try. */
     static boolean isFree(String value) {
         return value == null || value.startsWith("|");
@@ -119,26 +139,14 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         // A retried operation may run this instance again: decide afresh.
         applied = null;
         Member local = instance.getCluster().getLocalMember();
-        String me = local.getUuid().toString();
+        String me = uuidOf(local);
         long now = instance.getCluster().getClusterTime();
         long nanoNow = System.nanoTime();
         String current = entry.getValue(); // null when absent or already expired
-        String currentOwner = "";
-        long currentToken = 0;
-        long remainingMillis = 0;
-        if (current != null) {
-            String[] fields = current.split("\\|", -1);
-            currentOwner = fields[0];
-            currentToken = Long.parseLong(fields[1]);
-            long expiresAt = Long.parseLong(fields[2]);
-            if (fields.length >= 5 && fields[3].equals(me)) {
-                // Granted or renewed here: the monotonic deadline, which no clock step moves.
-                long nanosLeft = Long.parseLong(fields[4]) - nanoNow;
-                remainingMillis = nanosLeft <= 0 ? 0 : Math.max(1, nanosLeft / 1_000_000);
-            } else {
-                remainingMillis = Math.max(0, expiresAt - now);
-            }
-        }
+        Stored stored = current == null ? null : Stored.parse(current);
+        String currentOwner = stored == null ? "" : stored.owner;
+        long currentToken = stored == null ? 0 : stored.token;
+        long remainingMillis = stored == null ? 0 : stored.remainingMillis(me, now, nanoNow);
         boolean held = !currentOwner.isEmpty() && remainingMillis > 0;
         boolean mine = held && currentOwner.equals(owner);
         switch (kind) {
@@ -171,16 +179,89 @@ final class LockEntryProcessor implements EntryProcessor<String, String, Long>, 
         }
     }
 
-    private String leased(String owner, long token, long now, long nanoNow, String grantor) {
+    /**
+     * One stored value, parsed from the right: the owner is everything before the last four separators, so an owner
+     * may itself contain {@code '|'} (owners are any printable ASCII). A value with exactly two separators is a
+     * tombstone or an entry of an earlier version ({@code owner|token|expiresAt}, owners without {@code '|'}).
+     */
+    static final class Stored {
+        final String owner;
+        final long token;
+        final long expiresAt;
+        /** Null in the three-field form. */
+        final String grantor;
+        final long deadline;
+
+        private Stored(String owner, long token, long expiresAt, String grantor, long deadline) {
+            this.owner = owner;
+            this.token = token;
+            this.expiresAt = expiresAt;
+            this.grantor = grantor;
+            this.deadline = deadline;
+        }
+
+        static Stored parse(String value) {
+            int d = value.lastIndexOf('|');
+            int c = value.lastIndexOf('|', d - 1);
+            if (c == value.indexOf('|')) {
+                // owner|token|expiresAt
+                return new Stored(value.substring(0, c), Long.parseLong(value.substring(c + 1, d)),
+                        Long.parseLong(value.substring(d + 1)), null, 0);
+            }
+            // owner|token|expiresAt|grantor|deadline
+            int b = value.lastIndexOf('|', c - 1);
+            int a = value.lastIndexOf('|', b - 1);
+            return new Stored(value.substring(0, a), Long.parseLong(value.substring(a + 1, b)),
+                    Long.parseLong(value.substring(b + 1, c)), value.substring(c + 1, d),
+                    Long.parseLong(value.substring(d + 1)));
+        }
+
+        /**
+         * What is left of the lease, as the grant path judges it: on the member that granted or last renewed it,
+         * by its monotonic deadline; anywhere else, in cluster time. At least 1 while any time is left.
+         */
+        long remainingMillis(String me, long now, long nanoNow) {
+            if (owner.isEmpty()) {
+                return 0;
+            }
+            if (grantor != null && grantor.equals(me)) {
+                // Granted or renewed here: the monotonic deadline, which no clock step moves.
+                long nanosLeft = deadline - nanoNow;
+                return nanosLeft <= 0 ? 0 : Math.max(1, nanosLeft / 1_000_000);
+            }
+            return Math.max(0, expiresAt - now);
+        }
+    }
+
+    /**
+     * The renewal of {@code current} for {@code owner}: the new value, or null if {@code owner} does not hold it (gone,
+     * another owner's, or lapsed). Shared with {@link RenewAllProcessor}, so both renew by the same rule.
+     */
+    static String renewed(String current, String owner, long leaseMillis, String me, long now, long nanoNow) {
+        if (current == null) {
+            return null;
+        }
+        Stored stored = Stored.parse(current);
+        if (!stored.owner.equals(owner) || stored.remainingMillis(me, now, nanoNow) <= 0) {
+            return null;
+        }
+        return leased(owner, stored.token, now, nanoNow, me, leaseMillis);
+    }
+
+    private static String leased(String owner, long token, long now, long nanoNow, String grantor, long leaseMillis) {
         return owner + '|' + token + '|' + (now + leaseMillis) + '|' + grantor + '|'
                 + (nanoNow + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+    }
+
+    private String leased(String owner, long token, long now, long nanoNow, String grantor) {
+        return leased(owner, token, now, nanoNow, grantor, leaseMillis);
     }
 
     /**
      * This member's token slot: its join version (unique among a cluster's members; a member that joins again, after
      * a restart or a merge, gets a new one), or a hash of its UUID where the implementation does not expose it.
      */
-    private static long slot(Member member) {
+    static long slot(Member member) {
         int version = member instanceof MemberImpl impl ? impl.getMemberListJoinVersion() : -1;
         int basis = version >= 0 ? version : member.getUuid().hashCode();
         return basis & ((1 << MEMBER_BITS) - 1);

@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
@@ -75,18 +77,65 @@ final class ReleaseEvents implements EntryUpdatedListener<String, String>, Entry
         return subscription;
     }
 
-    private void awaitRegistration(String key, long deadline) {
+    /**
+     * As {@link #subscribe}, without blocking: once the listener is registered (at once after the first wait), the
+     * stage is complete when returned; otherwise it completes when the registrar has registered it, or fails at
+     * {@code deadline}. A subscription the stage could not deliver is closed.
+     */
+    CompletionStage<LockBackend.Subscription> subscribeAsync(String key, Runnable onRelease, long deadline,
+                                                             Deadlines deadlines) {
+        LockBackend.Subscription subscription = listeners.add(key, onRelease);
         CompletableFuture<UUID> pending;
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the hazelcast lock backend is closed");
-            }
-            if (registration == null || registration.isCompletedExceptionally()) {
-                // A failed registration (cluster unreachable) is tried again by the next wait.
-                registration = CompletableFuture.supplyAsync(() -> map.addEntryListener(this, true), registrar);
-            }
-            pending = registration;
+        try {
+            pending = registration();
+        } catch (RuntimeException e) {
+            subscription.close();
+            return CompletableFuture.failedFuture(e);
         }
+        if (pending.isDone() && !pending.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(subscription);
+        }
+        CompletableFuture<LockBackend.Subscription> result = new CompletableFuture<>();
+        Future<?> expiry;
+        try {
+            expiry = deadlines.at(deadline, () -> {
+                if (result.completeExceptionally(new LockBackendException("listening for releases of '" + key
+                        + "' in map '" + map.getName() + "' got no answer in time (operation timeout " + timeout
+                        + ")"))) {
+                    subscription.close();
+                }
+            });
+        } catch (RuntimeException e) {
+            subscription.close();
+            return CompletableFuture.failedFuture(e);
+        }
+        // On the registrar's thread (it completes the registration), never on a Hazelcast thread.
+        pending.whenComplete((id, error) -> {
+            expiry.cancel(false);
+            boolean delivered = error == null ? result.complete(subscription)
+                    : result.completeExceptionally(new LockBackendException("listening for releases of '" + key
+                    + "' in map '" + map.getName() + "' failed: " + error, error));
+            if (!delivered || error != null) {
+                subscription.close();
+            }
+        });
+        return result;
+    }
+
+    /** The registration of the listener, started if none is running or done (a failed one is tried again). */
+    private synchronized CompletableFuture<UUID> registration() {
+        if (closed) {
+            throw new IllegalStateException("the hazelcast lock backend is closed");
+        }
+        if (registration == null || registration.isCompletedExceptionally()) {
+            // A failed registration (cluster unreachable) is tried again by the next wait.
+            registration = CompletableFuture.supplyAsync(() -> map.addEntryListener(this, true), registrar);
+        }
+        return registration;
+    }
+
+    private void awaitRegistration(String key, long deadline) {
+        CompletableFuture<UUID> pending = registration();
         BoundedAwait.until(pending, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
             @Override
             public LockBackendException timedOut(TimeoutException e) {

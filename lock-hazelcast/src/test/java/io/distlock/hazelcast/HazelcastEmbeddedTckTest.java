@@ -1,7 +1,9 @@
 package io.distlock.hazelcast;
 
 import io.distlock.idempotency.spi.RecordStore;
+import io.distlock.tck.AsyncLockManagerTck;
 import io.distlock.tck.IdempotencyTck;
+import io.distlock.tck.InspectionTck;
 import io.distlock.tck.RecordStoreTck;
 import io.distlock.tck.LockManagerTck;
 import io.distlock.tck.TckBackend;
@@ -41,6 +43,24 @@ class HazelcastEmbeddedTckTest extends LockManagerTck {
     private static RecordStore newStore() {
         return HazelcastRecordStore.builder().instance(cluster.member(0)).mapName(RECORDS)
                 .operationTimeout(fixture.settings().operationTimeout()).build();
+    }
+
+    /** The TCK once more through {@code tryLockAsync}: the backend's native asynchronous calls. */
+    @Nested
+    class Async extends AsyncLockManagerTck {
+        @Override
+        protected TckBackend fixture() {
+            return fixture;
+        }
+    }
+
+    /** Inspection: holder, list and force-release, across managers. */
+    @Nested
+    class Inspection extends InspectionTck {
+        @Override
+        protected TckBackend backend() {
+            return fixture;
+        }
     }
 
     @Nested
