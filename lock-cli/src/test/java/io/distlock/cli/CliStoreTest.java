@@ -21,12 +21,12 @@ import static org.awaitility.Awaitility.await;
  */
 abstract class CliStoreTest {
 
-    /** The store's lock URI, without parameters. */
+    /** The store's lock URI, as an operator would pass it. */
     abstract String uri();
 
     /** Parameters for the application's manager: short leases so a force-release is noticed quickly. */
     String appParameters() {
-        return "?lease=1500ms&timeout=500ms";
+        return "lease=1500ms&timeout=500ms";
     }
 
     private LockManager app;
@@ -34,7 +34,7 @@ abstract class CliStoreTest {
 
     @BeforeEach
     void openTheApplicationsManager() {
-        app = LockManagers.create(URI.create(uri() + appParameters()));
+        app = LockManagers.create(URI.create(uri() + (uri().contains("?") ? "&" : "?") + appParameters()));
         try {
             app.inspector();
         } catch (UnsupportedOperationException e) {

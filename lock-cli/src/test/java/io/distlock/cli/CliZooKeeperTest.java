@@ -34,6 +34,6 @@ class CliZooKeeperTest extends CliStoreTest {
 
     @Override
     String appParameters() {
-        return "?sessionTimeout=3s&timeout=1s";
+        return "sessionTimeout=3s&timeout=1s";
     }
 }
