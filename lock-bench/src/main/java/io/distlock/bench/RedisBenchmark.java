@@ -154,6 +154,15 @@ public class RedisBenchmark {
         }
     }
 
+    /** The same through {@code tryLockAsync}, joined: what the stage and the backend's native async call cost. */
+    @Benchmark
+    public long acquireRelease_distlockAsync(ThreadKeys keys, Calls calls) {
+        calls.ops++;
+        try (LockHandle handle = locks.tryLockAsync(keys.key).toCompletableFuture().join().orElseThrow()) {
+            return handle.fencingToken();
+        }
+    }
+
     @Benchmark
     public boolean acquireRelease_rlock(ThreadKeys keys, Calls calls) throws InterruptedException {
         calls.ops++;
@@ -189,6 +198,14 @@ public class RedisBenchmark {
     public Optional<LockHandle> failFastElsewhere_distlock(Calls calls) {
         calls.ops++;
         Optional<LockHandle> handle = locks.tryLock(HELD_ELSEWHERE);
+        require(handle.isEmpty());
+        return handle;
+    }
+
+    @Benchmark
+    public Optional<LockHandle> failFastElsewhere_distlockAsync(Calls calls) {
+        calls.ops++;
+        Optional<LockHandle> handle = locks.tryLockAsync(HELD_ELSEWHERE).toCompletableFuture().join();
         require(handle.isEmpty());
         return handle;
     }

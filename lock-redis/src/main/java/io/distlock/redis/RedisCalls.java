@@ -5,6 +5,8 @@ import io.distlock.spi.BoundedAwait;
 import org.redisson.api.RFuture;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
@@ -80,6 +82,47 @@ final class RedisCalls {
         return until(future, what, ifGivenUp, deadline, BoundedAwait.Interrupts.ABORT);
     }
 
+    /**
+     * The non-blocking form of {@link #awaitReplyUntil}: a stage that completes with the reply of {@code future}, or
+     * exceptionally with the {@link LockBackendException} the blocking form would throw (timeout at
+     * {@code deadlineNanos} but never later than one operation timeout from now, a failed call, a nil reply). It
+     * completes on Redisson's I/O thread or, on timeout, on the JDK's delay scheduler thread; nothing here blocks.
+     * The call itself is not cancelled on timeout: it may still run, as for the blocking form.
+     */
+    <T> CompletableFuture<T> replyWithin(RFuture<T> future, String what, String ifGivenUp, long deadlineNanos) {
+        long remaining = Math.max(0, Math.min(deadlineNanos - System.nanoTime(), timeout.toNanos()));
+        long millis = (remaining + 500_000) / 1_000_000;
+        BoundedAwait.Failures mapping = failures(what, ifGivenUp, millis);
+        // A separate future for the timeout, so that it never completes (and upsets) Redisson's own; orTimeout
+        // cancels its timer when the reply comes first, so fast calls leave nothing scheduled behind.
+        CompletableFuture<T> reply = new CompletableFuture<>();
+        future.whenComplete((value, error) -> {
+            if (error != null) {
+                reply.completeExceptionally(error);
+            } else {
+                reply.complete(value);
+            }
+        });
+        reply.orTimeout(remaining, TimeUnit.NANOSECONDS);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        reply.whenComplete((value, error) -> {
+            if (error != null) {
+                Throwable cause = error;
+                while ((cause instanceof java.util.concurrent.CompletionException
+                        || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                result.completeExceptionally(cause instanceof TimeoutException timeout ? mapping.timedOut(timeout)
+                        : mapping.failed(cause));
+            } else if (value == null) {
+                result.completeExceptionally(nilReply(what));
+            } else {
+                result.complete(value);
+            }
+        });
+        return result;
+    }
+
     private <T> T until(RFuture<T> future, String what, String ifGivenUp, long deadline,
                         BoundedAwait.Interrupts interrupts) {
         long millis = Math.max(0, (deadline - System.nanoTime() + 500_000) / 1_000_000);
@@ -124,10 +167,14 @@ final class RedisCalls {
 
     private <T> T present(T reply, String what) {
         if (reply == null) {
-            throw new LockBackendException(what + " on " + description() + " got no value (a nil reply, which Redis "
-                    + "never gives here: is a proxy in between answering for it?); the outcome is unknown");
+            throw nilReply(what);
         }
         return reply;
+    }
+
+    private LockBackendException nilReply(String what) {
+        return new LockBackendException(what + " on " + description() + " got no value (a nil reply, which Redis "
+                + "never gives here: is a proxy in between answering for it?); the outcome is unknown");
     }
 
     private long deadline() {

@@ -4,6 +4,8 @@ import io.distlock.LockBackendException;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import io.distlock.spi.Renewal;
 import io.distlock.spi.RenewalResult;
 import org.redisson.api.BatchOptions;
@@ -23,6 +25,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * replicas can then neither grant nor extend a lock, so after a failover the old holder's lease runs out no later
  * than the copy the new master has. Thread safe.
  */
-final class RedisLockBackend implements LockBackend {
+final class RedisLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(RedisLockBackend.class);
     /** Replicas that must confirm each acquisition and renewal, and how long the master waits for them. */
@@ -56,6 +60,7 @@ final class RedisLockBackend implements LockBackend {
     private final ReplicaAcks acks;
     private final RScript script;
     private final ReleaseNotifications notifications;
+    private final RedisInspection inspection;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     RedisLockBackend(RedissonClient client, boolean ownsClient, RedisFailures failures, Duration operationTimeout,
@@ -72,7 +77,9 @@ final class RedisLockBackend implements LockBackend {
                 .codec(StringCodec.INSTANCE)
                 .timeout(operationTimeout)
                 .retryAttempts(0));
-        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), calls, this::answers);
+        this.notifications = new ReleaseNotifications(ReleaseNotifications.topic(client), calls, this::answers,
+                this::answersAsync);
+        this.inspection = new RedisInspection(client, script, calls);
     }
 
     @Override
@@ -101,6 +108,37 @@ final class RedisLockBackend implements LockBackend {
         } else {
             value = withReplicas(what, RedisScripts.ACQUIRE, lockKey, keys, args, true, deadlineNanos);
         }
+        return acquireResult(value);
+    }
+
+    /**
+     * The acquire script sent with Redisson's asynchronous API: nothing blocks, the stage completes on Redisson's
+     * I/O thread (or on the JDK's delay scheduler when the deadline passes first). Same script, same deadline (the
+     * earlier of {@code deadlineNanos} and one operation timeout) and same failures as the blocking form, which
+     * stays as it was: it has no stage to complete and no extra hop. With replica acknowledgements the pipeline
+     * with {@code WAIT} is not sent this way yet; the SPI's default (the blocking form on a pool) serves it.
+     */
+    @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        if (acks.replicas() > 0) {
+            return LockBackend.super.tryAcquireAsync(key, owner, lease, deadlineNanos);
+        }
+        String lockKey = RedisKeys.lockKey(key);
+        String what = "acquiring lock '" + key + "'";
+        RFuture<Long> future;
+        try {
+            future = calls.send(what, () -> script.evalAsync(lockKey, RScript.Mode.READ_WRITE, RedisScripts.ACQUIRE,
+                    RScript.ReturnType.INTEGER, List.of(lockKey, RedisKeys.fenceKey(lockKey)), owner,
+                    Long.toString(lease.toMillis()), fenceRetentionMillis));
+        } catch (LockBackendException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return calls.replyWithin(future, what, "; whether it was taken is unknown, and it is released if it was",
+                deadlineNanos).thenApply(RedisLockBackend::acquireResult);
+    }
+
+    private static AcquireResult acquireResult(long value) {
         if (value > 0) {
             return AcquireResult.acquired(value);
         }
@@ -253,20 +291,32 @@ final class RedisLockBackend implements LockBackend {
      * timeout: tells a refused subscription from an unreachable server.
      */
     private boolean answers() {
-        String probeKey = RedisKeys.lockKey("distlock-probe");
         try {
-            Duration half = operationTimeout.dividedBy(2);
-            RScript quick = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE)
-                    .timeout(half).retryAttempts(0));
-            quick.evalAsync(probeKey, RScript.Mode.READ_WRITE, RedisScripts.RENEW, RScript.ReturnType.INTEGER,
-                    List.of(probeKey), "distlock-probe", "1").toCompletableFuture()
-                    .get(half.toMillis() + 50, TimeUnit.MILLISECONDS);
-            return true;
+            return answersAsync().toCompletableFuture()
+                    .get(operationTimeout.dividedBy(2).toMillis() + 50, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    /** As {@link #answers}, without blocking; the stage never fails. */
+    private CompletionStage<Boolean> answersAsync() {
+        String probeKey = RedisKeys.lockKey("distlock-probe");
+        try {
+            Duration half = operationTimeout.dividedBy(2);
+            RScript quick = client.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE)
+                    .timeout(half).retryAttempts(0));
+            return quick.evalAsync(probeKey, RScript.Mode.READ_WRITE, RedisScripts.RENEW,
+                    RScript.ReturnType.INTEGER, List.of(probeKey), "distlock-probe", "1").toCompletableFuture()
+                    // A dependent stage times out, never Redisson's own future.
+                    .thenApply(value -> true)
+                    .orTimeout(half.toMillis() + 50, TimeUnit.MILLISECONDS)
+                    .exceptionally(error -> false);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(false);
         }
     }
 
@@ -278,6 +328,27 @@ final class RedisLockBackend implements LockBackend {
     @Override
     public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
         return notifications.add(RedisKeys.lockKey(key), onRelease, key, deadlineNanos);
+    }
+
+    /**
+     * The subscription without blocking: the first wait of the manager subscribes to the release channel (the stage
+     * completes when Redis confirms it); every later one only registers its listener and completes at once.
+     */
+    @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        return notifications.addAsync(RedisKeys.lockKey(key), onRelease, key, deadlineNanos);
+    }
+
+    /** One script: GET and PTTL of the lock key. */
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        return inspection.read(key, deadlineNanos);
+    }
+
+    /** One script per page on one master: SCAN with MATCH and COUNT, and GET and PTTL of each key found. */
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        return inspection.list(keyPrefix, cursor, limit, deadlineNanos);
     }
 
     @Override

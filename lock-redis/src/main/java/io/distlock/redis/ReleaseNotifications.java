@@ -44,11 +44,15 @@ final class ReleaseNotifications {
 
     /** Whether the server answers an ordinary call right now, within a short time; never throws. */
     private final java.util.function.BooleanSupplier answers;
+    /** As {@link #answers}, without blocking: the stage never fails. */
+    private final java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> answersAsync;
 
-    ReleaseNotifications(RTopic topic, RedisCalls calls, java.util.function.BooleanSupplier answers) {
+    ReleaseNotifications(RTopic topic, RedisCalls calls, java.util.function.BooleanSupplier answers,
+                         java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> answersAsync) {
         this.topic = topic;
         this.calls = calls;
         this.answers = answers;
+        this.answersAsync = answersAsync;
     }
 
     static RTopic topic(org.redisson.api.RedissonClient client) {
@@ -75,9 +79,50 @@ final class ReleaseNotifications {
         return subscription;
     }
 
-    private void awaitSubscribed(String key, long deadlineNanos) {
+    /**
+     * As {@link #add}, without blocking: the stage completes when the subscription is confirmed (at once once the
+     * manager is subscribed), or exceptionally as {@link #add} throws; a failed registration is undone. Telling a
+     * refused subscription from an unreachable server probes the server asynchronously too.
+     */
+    java.util.concurrent.CompletionStage<LockBackend.Subscription> addAsync(String lockKey, Runnable onRelease,
+                                                                           String key, long deadlineNanos) {
+        LockBackend.Subscription subscription = listeners.add(lockKey, onRelease);
+        if (subscribed) {
+            return java.util.concurrent.CompletableFuture.completedFuture(subscription);
+        }
         long startNanos = System.nanoTime();
         RFuture<Integer> pending;
+        try {
+            pending = pending();
+        } catch (RuntimeException e) {
+            subscription.close();
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        String what = "subscribing to releases of lock '" + key + "'";
+        boolean wholeTimeout = deadlineNanos - startNanos >= calls.timeout().toNanos() / 2;
+        java.util.concurrent.CompletableFuture<LockBackend.Subscription> result =
+                new java.util.concurrent.CompletableFuture<>();
+        calls.replyWithin(pending, what, "", deadlineNanos).whenComplete((id, error) -> {
+            if (error == null) {
+                subscribed = true;
+                result.complete(subscription);
+                return;
+            }
+            subscription.close();
+            if (error instanceof io.distlock.LockConfigurationException || !wholeTimeout
+                    || !(error instanceof LockBackendException failure)) {
+                result.completeExceptionally(error);
+                return;
+            }
+            answersAsync.get().whenComplete((answered, probeError) -> result.completeExceptionally(
+                    Boolean.TRUE.equals(answered) ? calls.failures().subscriptionRefused(what,
+                            RedisKeys.RELEASE_CHANNEL, calls.timeout().toMillis(), failure) : failure));
+        });
+        return result;
+    }
+
+    /** The pending or completed subscription, made now if there is none (or the last attempt failed). */
+    private RFuture<Integer> pending() {
         synchronized (lock) {
             if (closed) {
                 // The manager closed after this wait passed its own check; registering now would leak a listener.
@@ -101,8 +146,13 @@ final class ReleaseNotifications {
                     });
                 }
             }
-            pending = messages;
+            return messages;
         }
+    }
+
+    private void awaitSubscribed(String key, long deadlineNanos) {
+        long startNanos = System.nanoTime();
+        RFuture<Integer> pending = pending();
         String what = "subscribing to releases of lock '" + key + "'";
         // Only a subscription that had most of an operation timeout is evidence of a refusal; a short remaining
         // wait may simply have run out.

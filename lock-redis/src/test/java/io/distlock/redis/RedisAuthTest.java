@@ -126,4 +126,32 @@ class RedisAuthTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("inspection under the minimal ACL: read needs nothing more, list needs +scan as documented")
+    void aclInspection() {
+        server.cli("ACL", "SETUSER", "inspector", "on", ">inspector-pass", "resetkeys", "~distlock:*", "resetchannels",
+                "&distlock:released", "-@all", "+evalsha", "+eval", "+script|load", "+get", "+set", "+pttl",
+                "+pexpire", "+del", "+time", "+publish", "+subscribe", "+unsubscribe", "+ping", "+scan");
+        for (String user : new String[] {USER, "inspector"}) {
+            RedisConnection connection = new RedisConnection();
+            connection.single(server.address());
+            connection.username(user);
+            connection.password(user.equals(USER) ? USER_PASSWORD : "inspector-pass");
+            RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(1));
+            try (RedisLockBackend redis = new RedisLockBackend(connected.client(), true, connected.failures(),
+                    Duration.ofSeconds(1), Duration.ofMinutes(1), RedisLockBackend.ReplicaAcks.NONE)) {
+                String key = "auth-inspect:" + UUID.randomUUID();
+                assertThat(redis.tryAcquire(key, "o", Duration.ofSeconds(30)).isAcquired()).isTrue();
+                assertThat(redis.read(key, System.nanoTime() + 1_000_000_000L).owner()).isEqualTo("o");
+                if (user.equals(USER)) {
+                    assertThatThrownBy(() -> redis.list("auth-inspect:", null, 10, System.nanoTime() + 1_000_000_000L))
+                            .isInstanceOf(io.distlock.LockBackendException.class);
+                } else {
+                    assertThat(redis.list(key, null, 10, System.nanoTime() + 1_000_000_000L).locks())
+                            .extracting(io.distlock.spi.StoredLock::key).containsExactly(key);
+                }
+            }
+        }
+    }
 }

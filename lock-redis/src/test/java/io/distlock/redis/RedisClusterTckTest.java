@@ -79,6 +79,15 @@ class RedisClusterTckTest extends LockManagerTck {
         }
     }
 
+    /** Inspection across the three masters: a listing walks every master's SCAN, keys of every shape read back. */
+    @Nested
+    class Inspection extends io.distlock.tck.InspectionTck {
+        @Override
+        protected TckBackend backend() {
+            return backend;
+        }
+    }
+
     @Override
     protected TckBackend backend() {
         return backend;
@@ -111,6 +120,37 @@ class RedisClusterTckTest extends LockManagerTck {
             org.assertj.core.api.Assertions.assertThat(results).hasSize(30).allSatisfy(r ->
                     org.assertj.core.api.Assertions.assertThat(r.status())
                             .isEqualTo(io.distlock.spi.RenewalResult.Status.RENEWED));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("inspection: read finds keys on every master, list pages through every master with a small limit")
+    void inspectionAcrossMasters() {
+        RedisConnection connection = new RedisConnection();
+        connection.cluster(cluster.addresses());
+        RedisConnection.Connected connected = connection.connect(Duration.ofSeconds(2));
+        try (RedisLockBackend redis = new RedisLockBackend(connected.client(), true, connected.failures(),
+                Duration.ofSeconds(2), Duration.ofMinutes(1), RedisLockBackend.ReplicaAcks.NONE)) {
+            String prefix = "inspect:" + java.util.UUID.randomUUID() + ":";
+            java.util.Set<String> held = new java.util.HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                String key = prefix + (i % 3 == 0 ? "{odd} " + i : "k" + i);
+                org.assertj.core.api.Assertions.assertThat(redis.tryAcquire(key, "owner-" + i,
+                        Duration.ofSeconds(30)).isAcquired()).isTrue();
+                held.add(key);
+                org.assertj.core.api.Assertions.assertThat(redis.read(key, System.nanoTime() + 2_000_000_000L)
+                        .owner()).isEqualTo("owner-" + i);
+            }
+            java.util.Set<String> listed = new java.util.HashSet<>();
+            String cursor = null;
+            do {
+                io.distlock.spi.LockInspection.Page page = redis.list(prefix, cursor, 4,
+                        System.nanoTime() + 2_000_000_000L);
+                org.assertj.core.api.Assertions.assertThat(page.locks().size()).isLessThanOrEqualTo(4);
+                page.locks().forEach(l -> listed.add(l.key()));
+                cursor = page.nextCursor();
+            } while (cursor != null);
+            org.assertj.core.api.Assertions.assertThat(listed).containsExactlyInAnyOrderElementsOf(held);
         }
     }
 }

@@ -9,17 +9,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * How fencing tokens are made, observed through the documented key layout ({@code distlock:{base64url(key)}:fence}):
- * the counter wins while it is ahead of the server clock (as after a clock step back), the clock wins once the counter
- * is gone, and the counter expires after the fence retention.
+ * How fencing tokens are made, observed through the documented key layout ({@code distlock:{key}:fence} for a
+ * readable key): the counter wins while it is ahead of the server clock (as after a clock step back), the clock wins
+ * once the counter is gone, and the counter expires after the fence retention.
  */
 @DisplayName("redis: fencing tokens from counter and server clock")
 class RedisFencingTest {
@@ -45,8 +43,7 @@ class RedisFencingTest {
     }
 
     private static String fenceKey(String key) {
-        return "distlock:{" + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(key.getBytes(StandardCharsets.UTF_8)) + "}:fence";
+        return RedisKeyLayout.fenceKey(key);
     }
 
     private static String cli(String... args) {

@@ -13,7 +13,6 @@ import org.redisson.config.Config;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,7 +60,7 @@ class RedisRecordStoreTest {
 
     /** The Redis key of a record, as the README documents it (not through the production code). */
     private static String redisKey(String key) {
-        return "distlock:{" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes(key)) + "}:record";
+        return RedisKeyLayout.recordKey(key);
     }
 
     private static byte[] bytes(String s) {

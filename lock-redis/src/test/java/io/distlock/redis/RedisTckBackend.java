@@ -32,8 +32,13 @@ final class RedisTckBackend implements TckBackend {
     /** The URI query for {@code settings}, for fixtures that make their managers from URIs. */
     static String query(LockSettings settings) {
         return "?lease=" + settings.lease().toMillis() + "ms&renewal=" + settings.renewal() + "&timeout="
-                + settings.operationTimeout().toMillis() + "ms&prefix="
-                + URLEncoder.encode(settings.keyPrefix(), StandardCharsets.UTF_8);
+                + settings.operationTimeout().toMillis() + "ms&prefix=" + encode(settings.keyPrefix()) + "&name="
+                + encode(settings.managerName());
+    }
+
+    /** Percent-encoding as URIs decode it: URLEncoder's '+' for a space is form encoding, not URI encoding. */
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** The key prefix of the settings the TCK starts from (LockSettings' default), applied by deleteLock. */
