@@ -6,6 +6,10 @@ import io.distlock.LockHandle;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.jdbc.JdbcLockManager;
+import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.LockProvider;
+import net.javacrumbs.shedlock.core.SimpleLock;
+import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
@@ -14,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.springframework.integration.jdbc.lock.DefaultLockRepository;
 import org.springframework.integration.jdbc.lock.JdbcLockRegistry;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 import java.io.InputStream;
@@ -24,6 +29,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 
@@ -39,7 +45,9 @@ import java.util.concurrent.locks.Lock;
  *       thread (a session lock must be released on the connection that took it): the cheapest PostgreSQL lock, with
  *       no lease at all (it lives as long as the session).</li>
  * </ul>
- * ShedLock's JDBC provider is not measured: it is not available from the registry this project builds with.
+ *   <li>{@code shedlock}: ShedLock's {@code JdbcTemplateLockProvider} (7.7) with {@code usingDbTime()} (leases on the
+ *       database clock, as distlock's) on its {@code shedlock} table, {@code lock(...)} / {@code unlock()}; after the
+ *       first use of a name it updates the existing row (one {@code UPDATE} to lock, one to unlock).</li>
  * "Elsewhere" is a second manager / registry / session (another process, in production).
  */
 @State(Scope.Benchmark)
@@ -58,6 +66,9 @@ public class JdbcBenchmark {
     private JdbcLockRegistry otherRegistry;
     private Lock registryHeldElsewhere;
     private Connection advisoryHolder;
+    private LockProvider shedlock;
+    private LockProvider otherShedlock;
+    private SimpleLock shedlockHeldElsewhere;
 
     @Setup(Level.Trial)
     public void start() {
@@ -76,7 +87,13 @@ public class JdbcBenchmark {
                 s.execute(intLockDdl());
                 s.execute("CREATE TABLE IF NOT EXISTS bench_floor (lock_key TEXT PRIMARY KEY, owner TEXT NOT NULL)");
                 s.execute("INSERT INTO bench_floor VALUES ('" + HELD_ELSEWHERE + "', 'other') ON CONFLICT DO NOTHING");
+                // ShedLock's documented PostgreSQL table.
+                s.execute("CREATE TABLE IF NOT EXISTS shedlock (name VARCHAR(64) NOT NULL, lock_until TIMESTAMP NOT "
+                        + "NULL, locked_at TIMESTAMP NOT NULL, locked_by VARCHAR(255) NOT NULL, PRIMARY KEY (name))");
             }
+            shedlock = shedlock();
+            otherShedlock = shedlock();
+            shedlockHeldElsewhere = otherShedlock.lock(shedlockConfiguration(HELD_ELSEWHERE)).orElseThrow();
             registry = registry("bench-a");
             otherRegistry = registry("bench-b");
             otherLocks.tryLock(HELD_ELSEWHERE).orElseThrow();
@@ -89,6 +106,16 @@ public class JdbcBenchmark {
             stop();
             throw new IllegalStateException("could not set up the JDBC benchmark", e);
         }
+    }
+
+    private LockProvider shedlock() {
+        return new JdbcTemplateLockProvider(JdbcTemplateLockProvider.Configuration.builder()
+                .withJdbcTemplate(new JdbcTemplate(pool)).usingDbTime().build());
+    }
+
+    /** A lease as long as distlock's, nothing "at least" (unlock frees the name at once). */
+    private static LockConfiguration shedlockConfiguration(String name) {
+        return new LockConfiguration(Instant.now(), name, LEASE, Duration.ZERO);
     }
 
     private JdbcLockRegistry registry(String clientId) {
@@ -117,6 +144,13 @@ public class JdbcBenchmark {
         if (registryHeldElsewhere != null) {
             try {
                 registryHeldElsewhere.unlock();
+            } catch (RuntimeException ignored) {
+                // The server goes next.
+            }
+        }
+        if (shedlockHeldElsewhere != null) {
+            try {
+                shedlockHeldElsewhere.unlock();
             } catch (RuntimeException ignored) {
                 // The server goes next.
             }
@@ -172,6 +206,13 @@ public class JdbcBenchmark {
     }
 
     @Benchmark
+    public boolean acquireRelease_shedlock(ThreadKeys keys) {
+        SimpleLock lock = shedlock.lock(shedlockConfiguration(keys.key)).orElseThrow();
+        lock.unlock();
+        return true;
+    }
+
+    @Benchmark
     public int acquireRelease_upsert(ThreadKeys keys) throws SQLException {
         int deleted;
         try (Connection c = pool.getConnection()) {
@@ -212,6 +253,13 @@ public class JdbcBenchmark {
         boolean acquired = registry.obtain(HELD_ELSEWHERE).tryLock();
         RedisBenchmark.require(!acquired);
         return acquired;
+    }
+
+    @Benchmark
+    public boolean failFastElsewhere_shedlock() {
+        Optional<SimpleLock> lock = shedlock.lock(shedlockConfiguration(HELD_ELSEWHERE));
+        RedisBenchmark.require(lock.isEmpty());
+        return lock.isPresent();
     }
 
     @Benchmark

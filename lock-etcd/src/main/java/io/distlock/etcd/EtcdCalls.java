@@ -61,9 +61,7 @@ final class EtcdCalls {
                         @Override
                         public LockBackendException timedOut(TimeoutException e) {
                             future.cancel(true);
-                            return new LockBackendException(what + " on " + description + ": no answer within "
-                                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (server down, paused or "
-                                    + "unreachable, or a cluster without quorum); the outcome is unknown", e);
+                            return noAnswer(what, e);
                         }
 
                         @Override
@@ -81,6 +79,43 @@ final class EtcdCalls {
             throw new LockBackendException(what + " on " + description + ": the call was cancelled (client closing)",
                     e);
         }
+    }
+
+    /**
+     * {@code call} bounded by {@code deadline} without blocking: the returned future completes with its value, or
+     * with the {@link LockBackendException} that {@link #await} would throw (a failure, or no answer by the deadline,
+     * which cancels {@code call} if {@code cancel}; a shared call that others wait for is left running). It completes
+     * on jetcd's thread or on the JDK's delay scheduler.
+     */
+    <T> CompletableFuture<T> within(CompletableFuture<T> call, long deadline, boolean cancel, String what) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<Boolean> timer = new CompletableFuture<Boolean>()
+                .completeOnTimeout(Boolean.TRUE, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer.thenAccept(fired -> {
+            if (fired && result.completeExceptionally(noAnswer(what, new TimeoutException())) && cancel) {
+                call.cancel(true);
+            }
+        });
+        call.whenComplete((value, error) -> {
+            // Completing the timer early cancels its scheduled task.
+            timer.complete(Boolean.FALSE);
+            if (error == null) {
+                result.complete(value);
+            } else if (error instanceof CancellationException) {
+                result.completeExceptionally(new LockBackendException(what + " on " + description + ": the call was "
+                        + "cancelled (client closing)", error));
+            } else {
+                result.completeExceptionally(failure(what, error));
+            }
+        });
+        return result;
+    }
+
+    /** The failure of a call that got no answer by its deadline. */
+    LockBackendException noAnswer(String what, TimeoutException e) {
+        return new LockBackendException(what + " on " + description + ": no answer within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (server down, paused or unreachable, or a "
+                + "cluster without quorum); the outcome is unknown", e);
     }
 
     /**

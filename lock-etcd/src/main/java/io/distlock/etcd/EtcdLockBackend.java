@@ -4,19 +4,24 @@ import io.distlock.LockBackendException;
 import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -26,10 +31,14 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -60,7 +69,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread safe. Callbacks run on jetcd's threads and never block.
  */
-final class EtcdLockBackend implements LockBackend {
+final class EtcdLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(EtcdLockBackend.class);
     private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
@@ -177,25 +186,39 @@ final class EtcdLockBackend implements LockBackend {
 
     private AcquireResult attempt(String key, String owner, long leaseId, SharedLease shared, long deadline,
                                   String what) {
-        ByteSequence etcdKey = etcdKey(key);
-        ByteSequence value = bytes(owner);
-        CompletableFuture<TxnResponse> future = client.getKVClient().txn()
-                .If(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(etcdKey, value, PutOption.builder().withLeaseId(leaseId).build()))
-                .Else(Op.get(etcdKey, GetOption.DEFAULT))
-                .commit();
         TxnResponse response;
         try {
-            response = calls.await(future, deadline, false, what);
+            response = calls.await(sendAcquire(key, owner, leaseId), deadline, false, what);
         } catch (LockBackendException e) {
-            // The put may have been applied (no answer in time, a connection lost after sending) and, on the shared
-            // lease, would hold the key as long as this backend lives: deleted once we can, if it is still ours. A
-            // lease etcd does not know fails the whole transaction; a fixed lease ends anyway.
-            if (!fixedLease && !EtcdCalls.isLeaseNotFound(e.getCause())) {
-                addOrphan(new Held(key, owner, leaseId, System.nanoTime()));
-            }
+            unknownAcquire(key, owner, leaseId, e);
             throw e;
         }
+        return outcome(key, owner, leaseId, shared, response, what);
+    }
+
+    private CompletableFuture<TxnResponse> sendAcquire(String key, String owner, long leaseId) {
+        ByteSequence etcdKey = etcdKey(key);
+        return client.getKVClient().txn()
+                .If(new Cmp(etcdKey, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(etcdKey, bytes(owner), PutOption.builder().withLeaseId(leaseId).build()))
+                .Else(Op.get(etcdKey, GetOption.DEFAULT))
+                .commit();
+    }
+
+    /**
+     * After an acquire transaction that failed: the put may have been applied (no answer in time, a connection lost
+     * after sending) and, on the shared lease, would hold the key as long as this backend lives, so it is deleted once
+     * we can, if it is still ours. A lease etcd does not know fails the whole transaction; a fixed lease ends anyway.
+     */
+    private void unknownAcquire(String key, String owner, long leaseId, LockBackendException e) {
+        if (!fixedLease && !EtcdCalls.isLeaseNotFound(e.getCause())) {
+            addOrphan(new Held(key, owner, leaseId, System.nanoTime()));
+        }
+    }
+
+    /** What an answered acquire transaction means; registers the lock if acquired. Never blocks. */
+    private AcquireResult outcome(String key, String owner, long leaseId, SharedLease shared, TxnResponse response,
+                                  String what) {
         long token;
         if (response.isSucceeded()) {
             token = response.getHeader().getRevision();
@@ -211,7 +234,7 @@ final class EtcdLockBackend implements LockBackend {
                 return AcquireResult.held();
             }
             KeyValue kv = kvs.get(0);
-            if (!kv.getValue().equals(value)) {
+            if (!kv.getValue().equals(bytes(owner))) {
                 if (fixedLease) {
                     revokeQuietly(leaseId);
                 }
@@ -229,6 +252,71 @@ final class EtcdLockBackend implements LockBackend {
                     + "while the lock was being acquired; not acquired (the key frees with the lease)");
         }
         return AcquireResult.acquired(token);
+    }
+
+    /**
+     * {@link #tryAcquire(String, String, Duration, long)} without blocking: jetcd's futures chained, the lease (the
+     * shared one, granted once; or a fresh grant in fixed-lease mode) then the transaction, with the same one retry on
+     * a fresh lease when etcd no longer knows the shared one. Bounded by the deadline; completes on jetcd's threads.
+     */
+    @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        CompletableFuture<AcquireResult> result = new CompletableFuture<>();
+        try {
+            acquireAsync(key, owner, deadline, 1, result);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    private void acquireAsync(String key, String owner, long deadline, int attempt,
+                              CompletableFuture<AcquireResult> result) {
+        String what = what(ACQUIRING, key);
+        CompletableFuture<SharedLease> shared = fixedLease ? null
+                : calls.within(sharedLeaseStage(), deadline, false, what + " (granting the manager's lease)");
+        CompletableFuture<Long> leaseId = fixedLease
+                ? calls.within(grant(), deadline, true, what + " (granting its lease)").thenApply(LeaseGrantResponse::getID)
+                : shared.thenApply(lease -> lease.id);
+        leaseId.whenComplete((id, leaseError) -> {
+            if (leaseError != null) {
+                result.completeExceptionally(unwrap(leaseError));
+                return;
+            }
+            SharedLease sharedLease = shared == null ? null : shared.join();
+            calls.within(sendAcquire(key, owner, id), deadline, true, what).whenComplete((response, error) -> {
+                if (error != null) {
+                    LockBackendException e = (LockBackendException) unwrap(error);
+                    unknownAcquire(key, owner, id, e);
+                    if (attempt == 1 && EtcdCalls.isLeaseNotFound(e.getCause())) {
+                        if (sharedLease != null) {
+                            sharedLeaseLost(sharedLease, LockLoss.Reason.SESSION_LOST, e.getCause());
+                        }
+                        acquireAsync(key, owner, deadline, 2, result);
+                        return;
+                    }
+                    if (fixedLease) {
+                        revokeQuietly(id);
+                    }
+                    result.completeExceptionally(e);
+                    return;
+                }
+                try {
+                    result.complete(outcome(key, owner, id, sharedLease, response, what));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        while (error instanceof java.util.concurrent.CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
     }
 
     // ---- release ----
@@ -288,6 +376,88 @@ final class EtcdLockBackend implements LockBackend {
         }
     }
 
+    // ---- inspection ----
+
+    /**
+     * A get of the key (owner = value, token = create revision), then the TTL of its lease: two round trips, as etcd
+     * has no request that reads a key together with its lease's remaining time.
+     */
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        String what = "reading lock '" + key + "'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        GetResponse response = calls.await(client.getKVClient().get(etcdKey(key)), deadline, false, what);
+        if (response.getKvs().isEmpty()) {
+            return null;
+        }
+        KeyValue kv = response.getKvs().get(0);
+        Map<Long, Long> remaining = leaseRemaining(Set.of(kv.getLease()), deadline, what);
+        return stored(key, kv, remaining);
+    }
+
+    /**
+     * One range read from the cursor to the end of the prefix, at most {@code limit} keys, in key order, then the TTL
+     * of each distinct lease of the page, all at once: a manager puts all its locks on one lease, so a page costs two
+     * round trips, however many locks it holds. The cursor is the last key of the page before.
+     */
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        if (cursor != null && !cursor.startsWith(keyPrefix)) {
+            throw new IllegalArgumentException("not a cursor of this etcd lock listing of '" + keyPrefix + "': "
+                    + cursor);
+        }
+        String what = "listing locks '" + keyPrefix + "*'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ByteSequence prefix = etcdKey(keyPrefix);
+        // Right after the cursor: the cursor's key followed by a zero byte is the next possible key.
+        ByteSequence from = cursor == null ? prefix : etcdKey(cursor).concat(ByteSequence.from(new byte[] {0}));
+        GetOption range = GetOption.builder().withRange(OptionsUtil.prefixEndOf(prefix)).withLimit(limit)
+                .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build();
+        GetResponse response = calls.await(client.getKVClient().get(from, range), deadline, false, what);
+        List<KeyValue> kvs = response.getKvs();
+        Set<Long> leases = new HashSet<>();
+        kvs.forEach(kv -> leases.add(kv.getLease()));
+        Map<Long, Long> remaining = leaseRemaining(leases, deadline, what);
+        List<StoredLock> locks = new ArrayList<>(kvs.size());
+        String last = null;
+        for (KeyValue kv : kvs) {
+            last = kv.getKey().toString(StandardCharsets.UTF_8).substring(locksPrefix.length());
+            locks.add(stored(last, kv, remaining));
+        }
+        return new Page(locks, response.isMore() && last != null ? last : null);
+    }
+
+    /** The remaining TTL of each lease in nanoseconds, asked for all at once; 0 for a lease etcd no longer has. */
+    private Map<Long, Long> leaseRemaining(Set<Long> leaseIds, long deadline, String what) {
+        Map<Long, CompletableFuture<LeaseTimeToLiveResponse>> asked = new HashMap<>();
+        for (long id : leaseIds) {
+            if (id != 0) {
+                asked.put(id, client.getLeaseClient().timeToLive(id, LeaseOption.DEFAULT));
+            }
+        }
+        Map<Long, Long> remaining = new HashMap<>();
+        for (Map.Entry<Long, CompletableFuture<LeaseTimeToLiveResponse>> entry : asked.entrySet()) {
+            long ttl;
+            try {
+                ttl = calls.await(entry.getValue(), deadline, false, what + " (the TTL of lease "
+                        + Long.toHexString(entry.getKey()) + ")").getTTL();
+            } catch (LockBackendException e) {
+                if (!EtcdCalls.isLeaseNotFound(e.getCause())) {
+                    throw e;
+                }
+                ttl = 0;
+            }
+            remaining.put(entry.getKey(), TimeUnit.SECONDS.toNanos(Math.max(0, ttl)));
+        }
+        return remaining;
+    }
+
+    private static StoredLock stored(String key, KeyValue kv, Map<Long, Long> remaining) {
+        // A key without a lease (not one of ours: every lock is put with a lease) never expires: -1, as a session's.
+        long lease = kv.getLease() == 0 ? -1 : remaining.getOrDefault(kv.getLease(), 0L);
+        return new StoredLock(key, kv.getValue().toString(StandardCharsets.UTF_8), kv.getCreateRevision(), lease);
+    }
+
     // ---- waiting ----
 
     @Override
@@ -297,12 +467,58 @@ final class EtcdLockBackend implements LockBackend {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease, long deadline) {
-        CompletableFuture<Void> created = new CompletableFuture<>();
+        KeyWatch watch = watch(key, onRelease);
+        try {
+            // Confirmed before the core's attempt: a delete after that attempt is then always delivered.
+            calls.await(watch.created, deadline, false, "watching lock '" + key + "'");
+        } catch (RuntimeException e) {
+            watch.close();
+            throw e;
+        }
+        return watch;
+    }
+
+    /**
+     * As the blocking form: the stage completes once etcd confirmed the watch (so a delete after the core's next
+     * attempt is delivered), on jetcd's thread, or fails by the deadline, closing the watch.
+     */
+    @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        KeyWatch watch = watch(key, onRelease);
+        CompletableFuture<Subscription> result = new CompletableFuture<>();
+        calls.within(watch.created, deadline, false, "watching lock '" + key + "'").whenComplete((v, error) -> {
+            if (error != null) {
+                watch.close();
+                result.completeExceptionally(unwrap(error));
+            } else if (!result.complete(watch)) {
+                watch.close();
+            }
+        });
+        return result;
+    }
+
+    /** A watch of one key for deletes; {@code created} completes when etcd confirmed it. */
+    private static final class KeyWatch implements Subscription {
+        final CompletableFuture<Void> created = new CompletableFuture<>();
+        private final AtomicBoolean done = new AtomicBoolean();
+        private volatile Watch.Watcher watcher;
+
+        @Override
+        public void close() {
+            if (done.compareAndSet(false, true)) {
+                watcher.close();
+            }
+        }
+    }
+
+    private KeyWatch watch(String key, Runnable onRelease) {
+        KeyWatch watch = new KeyWatch();
         Watch.Listener listener = new Watch.Listener() {
             @Override
             public void onNext(WatchResponse response) {
                 if (response.isCreatedNotify()) {
-                    created.complete(null);
+                    watch.created.complete(null);
                 }
                 for (WatchEvent event : response.getEvents()) {
                     if (event.getEventType() == WatchEvent.EventType.DELETE) {
@@ -315,7 +531,7 @@ final class EtcdLockBackend implements LockBackend {
             @Override
             public void onError(Throwable error) {
                 // The waiter's next attempt reports what is wrong; until then this wake-up is merely spurious.
-                created.completeExceptionally(error);
+                watch.created.completeExceptionally(error);
                 onRelease.run();
             }
 
@@ -324,27 +540,20 @@ final class EtcdLockBackend implements LockBackend {
                 onRelease.run();
             }
         };
-        Watch.Watcher watcher = client.getWatchClient().watch(etcdKey(key),
+        watch.watcher = client.getWatchClient().watch(etcdKey(key),
                 WatchOption.builder().withCreateNotify(true).withNoPut(true).build(), listener);
-        try {
-            // Confirmed before the core's attempt: a delete after that attempt is then always delivered.
-            calls.await(created, deadline, false, "watching lock '" + key + "'");
-        } catch (RuntimeException e) {
-            watcher.close();
-            throw e;
-        }
-        AtomicBoolean done = new AtomicBoolean();
-        return () -> {
-            if (done.compareAndSet(false, true)) {
-                watcher.close();
-            }
-        };
+        return watch;
     }
 
     // ---- the shared lease ----
 
     /** The manager's lease, granting it first if there is none or it ended. */
     private SharedLease sharedLease(long deadline, String what) {
+        return calls.await(sharedLeaseStage(), deadline, false, what + " (granting the manager's lease)");
+    }
+
+    /** The manager's lease as a future, starting its grant if there is none or it ended; never blocks. */
+    private CompletableFuture<SharedLease> sharedLeaseStage() {
         CompletableFuture<SharedLease> current = sharedLease;
         if (current == null || isUnusable(current)) {
             synchronized (this) {
@@ -355,7 +564,7 @@ final class EtcdLockBackend implements LockBackend {
                 }
             }
         }
-        return calls.await(current, deadline, false, what + " (granting the manager's lease)");
+        return current;
     }
 
     private static boolean isUnusable(CompletableFuture<SharedLease> lease) {

@@ -45,7 +45,8 @@ public final class RecordStores {
             "zookeeper", "io.distlock:lock-zookeeper",
             "hazelcast", "io.distlock:lock-hazelcast",
             "etcd", "io.distlock:lock-etcd",
-            "etcds", "io.distlock:lock-etcd");
+            "etcds", "io.distlock:lock-etcd",
+            "jdbc", "io.distlock:lock-jdbc");
 
     private RecordStores() {
     }

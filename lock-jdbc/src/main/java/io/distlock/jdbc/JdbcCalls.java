@@ -67,7 +67,16 @@ final class JdbcCalls {
      * @throws LockBackendException naming {@code what} if the database failed or did not answer in time
      */
     <T> T call(String what, Work<T> work) {
-        long deadline = System.nanoTime() + timeoutNanos;
+        return call(what, System.nanoTime() + timeoutNanos, work);
+    }
+
+    /**
+     * Runs {@code work} on a connection in autocommit mode, by {@code deadline} ({@link System#nanoTime()} scale)
+     * instead of the operation timeout from now.
+     *
+     * @throws LockBackendException naming {@code what} if the database failed or did not answer in time
+     */
+    <T> T call(String what, long deadline, Work<T> work) {
         SQLException last = null;
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             try (Connection connection = dataSource.getConnection()) {

@@ -97,7 +97,7 @@ public enum JdbcDialect {
                     + "token + LAST_INSERT_ID(0)), "
                     + "expires_us = IF(owner = VALUES(owner), VALUES(expires_us), expires_us)";
             case H2 -> "SELECT token FROM FINAL TABLE (MERGE INTO distlock_locks l USING (VALUES "
-                    + "(CAST(? AS VARBINARY(1280)), CAST(? AS VARCHAR(64)), " + now + ", CAST(? AS BIGINT))) "
+                    + "(CAST(? AS VARBINARY(1280)), CAST(? AS VARCHAR(256)), " + now + ", CAST(? AS BIGINT))) "
                     + "s(k, o, n, lease) ON l.lock_key = s.k "
                     + "WHEN MATCHED AND (l.owner IS NULL OR l.expires_us <= s.n OR l.owner = s.o) THEN UPDATE SET "
                     + "owner = s.o, token = GREATEST(l.token + 1, s.n), expires_us = s.n + s.lease "
@@ -129,6 +129,35 @@ public enum JdbcDialect {
     String remaining() {
         return "SELECT expires_us - " + now + " FROM distlock_locks WHERE lock_key = ? AND owner IS NOT NULL "
                 + "AND expires_us > " + now;
+    }
+
+    /**
+     * Parameters: key. The live holder's owner, token and remaining lease in microseconds (database clock); no row
+     * if nobody holds the key.
+     */
+    String inspectOne() {
+        return "SELECT owner, token, expires_us - " + now + " FROM distlock_locks WHERE lock_key = ? "
+                + "AND owner IS NOT NULL AND expires_us > " + now;
+    }
+
+    /**
+     * One page of live locks in primary-key order: key, owner, token, remaining lease in microseconds. Parameters,
+     * in order: the lower bound (the prefix, inclusive, or the cursor, exclusive) if {@code lower}, the prefix's
+     * exclusive upper bound if {@code upper}, then the row limit. The bounds are a range on the binary primary key,
+     * so the page is an index range scan.
+     */
+    String inspectPage(boolean lower, boolean afterCursor, boolean upper) {
+        StringBuilder sql = new StringBuilder("SELECT lock_key, owner, token, expires_us - ").append(now)
+                .append(" FROM distlock_locks WHERE owner IS NOT NULL AND expires_us > ").append(now);
+        if (lower) {
+            sql.append(afterCursor ? " AND lock_key > ?" : " AND lock_key >= ?");
+        }
+        if (upper) {
+            sql.append(" AND lock_key < ?");
+        }
+        sql.append(" ORDER BY lock_key");
+        sql.append(this == H2 ? " FETCH FIRST ? ROWS ONLY" : " LIMIT ?");
+        return sql.toString();
     }
 
     /** Parameters: keys (count). The keys of the list that are held by a live lease. */

@@ -2,6 +2,8 @@ package io.distlock.jdbc;
 
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
+import io.distlock.spi.StoredLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,14 +13,23 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The lock operations as single autocommit statements on the {@code distlock_locks} table: one row per key, the key's
  * UTF-8 bytes as primary key, the owner of the current acquisition, a fencing token that only increases, and the
  * lease end on the database clock. Acquire, a failed attempt, renew and release are one statement (one round trip)
- * each. Waiters are woken by {@code LISTEN/NOTIFY} on PostgreSQL and by {@link ReleasePoller} elsewhere.
+ * each. Waiters are woken by {@code LISTEN/NOTIFY} on PostgreSQL and by a batched re-check elsewhere.
+ *
+ * <p>Inspection reads the same rows: one statement for a key's holder, and pages of live locks in primary-key order
+ * with a byte range {@code [prefix, prefix + 1)} on the key, so a page is an index range scan that resumes after
+ * the last key of the page before (the cursor is that key in hex). Lease remaining is computed by the database's
+ * clock. A force-release is the owner-checked {@link #release}, which works for any owner and notifies waiters.
  */
-final class JdbcLockBackend implements LockBackend {
+final class JdbcLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcLockBackend.class);
 
@@ -134,6 +145,92 @@ final class JdbcLockBackend implements LockBackend {
                 return statement.executeUpdate() > 0;
             }
         });
+    }
+
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        byte[] k = keyBytes(key);
+        return calls.call("reading lock '" + key + "'", deadlineNanos, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(dialect.inspectOne())) {
+                statement.setBytes(1, k);
+                try (ResultSet rs = statement.executeQuery()) {
+                    return rs.next() ? stored(key, rs.getString(1), rs.getLong(2), rs.getLong(3)) : null;
+                }
+            }
+        });
+    }
+
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be 1 to 1000, got " + limit);
+        }
+        byte[] prefix = keyBytes(keyPrefix);
+        byte[] after = cursor == null ? null : parseCursor(cursor);
+        byte[] upper = prefix.length == 0 ? null : upperBound(prefix);
+        byte[] lower = after != null ? after : prefix.length == 0 ? null : prefix;
+        String sql = dialect.inspectPage(lower != null, after != null, upper != null);
+        return calls.call("listing locks under '" + keyPrefix + "'", deadlineNanos, connection -> {
+            List<StoredLock> locks = new ArrayList<>();
+            byte[] last = null;
+            boolean more = false;
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int i = 1;
+                if (lower != null) {
+                    statement.setBytes(i++, lower);
+                }
+                if (upper != null) {
+                    statement.setBytes(i++, upper);
+                }
+                // One row more than asked tells whether another page follows.
+                statement.setInt(i, limit + 1);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        if (locks.size() == limit) {
+                            more = true;
+                            break;
+                        }
+                        last = rs.getBytes(1);
+                        locks.add(stored(new String(last, StandardCharsets.UTF_8), rs.getString(2), rs.getLong(3),
+                                rs.getLong(4)));
+                    }
+                }
+            }
+            return new Page(locks, more ? HexFormat.of().formatHex(last) : null);
+        });
+    }
+
+    private static StoredLock stored(String key, String owner, long token, long remainingUs) {
+        long remainingNanos = remainingUs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : Math.max(0, remainingUs) * 1000;
+        return new StoredLock(key, owner, Math.max(0, token), remainingNanos);
+    }
+
+    private static byte[] parseCursor(String cursor) {
+        try {
+            byte[] key = HexFormat.of().parseHex(cursor);
+            if (key.length == 0) {
+                throw new IllegalArgumentException("empty");
+            }
+            return key;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + cursor + "' is not a cursor of the jdbc backend's list", e);
+        }
+    }
+
+    /**
+     * The smallest byte string greater than every string starting with {@code prefix}: the prefix with its last byte
+     * below 0xFF incremented and what follows dropped; null if there is none (the prefix is all 0xFF bytes, which
+     * UTF-8 never produces).
+     */
+    static byte[] upperBound(byte[] prefix) {
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xFF) {
+                byte[] bound = Arrays.copyOf(prefix, i + 1);
+                bound[i]++;
+                return bound;
+            }
+        }
+        return null;
     }
 
     @Override

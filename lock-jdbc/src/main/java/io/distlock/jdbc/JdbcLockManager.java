@@ -1,6 +1,7 @@
 package io.distlock.jdbc;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.spi.LockManagerCore;
@@ -162,15 +163,16 @@ public final class JdbcLockManager {
          * @return a new manager; it closes the pool it created, never the caller's
          * @throws IllegalStateException if neither or both of a data source and a URL were given
          * @throws IllegalArgumentException if the database is not a supported one
-         * @throws LockBackendException if the database could not be reached, or the schema is missing and was not
-         *     to be created
+         * @throws LockConfigurationException if the lock table is missing, or is the V1 table (its owner column too
+         *     narrow), and was not to be created or upgraded; the message names the script to apply
+         * @throws LockBackendException if the database could not be reached
          */
         public LockManager build() {
             Resolved resolved = resolve("JDBC lock manager", settings.operationTimeout(), 1);
             try {
                 JdbcCalls calls = resolved.calls();
                 JdbcDialect dialect = resolved.dialect();
-                checkTable(calls);
+                JdbcSchema.checkLockTable(calls, dialect);
                 ReleaseNotifications notifications = new ReleaseNotifications(calls.dataSource(), dialect,
                         resolved.listen() && this.notifications, pollInterval, calls.description());
                 Housekeeping housekeeping = Housekeeping.every(purgeInterval, calls, dialect, dialect.purgeLocks(),
@@ -180,22 +182,6 @@ public final class JdbcLockManager {
             } catch (RuntimeException e) {
                 closeQuietly(resolved.owned());
                 throw e;
-            }
-        }
-
-        private static void checkTable(JdbcCalls calls) {
-            try {
-                calls.call("checking table distlock_locks", connection -> {
-                    try (var statement = connection.prepareStatement(
-                            "SELECT COUNT(*) FROM distlock_locks WHERE 1 = 0")) {
-                        statement.executeQuery().close();
-                    }
-                    return null;
-                });
-            } catch (LockBackendException e) {
-                throw new LockBackendException("table distlock_locks is not usable on " + calls.description()
-                        + " (create it with the scripts in the jar or createSchema(true)): " + e.getMessage(),
-                        e.getCause());
             }
         }
     }

@@ -1,23 +1,34 @@
 package io.distlock.jdbc;
 
 import io.distlock.LockBackendException;
+import io.distlock.LockConfigurationException;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The versioned schema scripts shipped in the jar (Flyway-style names, one directory per dialect), and the opt-in
- * "create if missing" that runs them: every statement is {@code CREATE ... IF NOT EXISTS}, so running it against an
- * existing schema changes nothing.
+ * The versioned schema scripts shipped in the jar (Flyway-style names, one directory per dialect), the opt-in
+ * "create if missing" that runs them, and the check at build time that the lock table is the current one.
+ *
+ * <p>V1 created the tables; V2 widens {@code distlock_locks.owner} from 64 to 256 characters, because owners now
+ * carry a description of the acquisition for operators. V1's statements are all {@code CREATE ... IF NOT EXISTS};
+ * V2 is an {@code ALTER}, run by "create if missing" only when the column is still narrow, so that building a
+ * manager against a current schema never takes a table lock.
  */
 final class JdbcSchema {
 
     /** The script versions, oldest first. */
-    static final List<String> VERSIONS = List.of("V1__distlock.sql");
+    static final List<String> VERSIONS = List.of("V1__distlock.sql", "V2__owner_256.sql");
+    /** The longest owner the core writes, and so the width of the owner column since V2. */
+    static final int OWNER_CHARS = 256;
 
     private JdbcSchema() {
     }
@@ -26,43 +37,92 @@ final class JdbcSchema {
     static List<String> statements(JdbcDialect dialect) {
         List<String> statements = new ArrayList<>();
         for (String version : VERSIONS) {
-            String resource = dialect.schemaLocation() + "/" + version;
-            try (InputStream in = JdbcSchema.class.getClassLoader().getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("schema script " + resource + " is missing from the class path");
-                }
-                StringBuilder sql = new StringBuilder();
-                for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                    int comment = line.indexOf("--");
-                    String code = comment < 0 ? line : line.substring(0, comment);
-                    sql.append(code).append('\n');
-                }
-                for (String statement : sql.toString().split(";")) {
-                    if (!statement.isBlank()) {
-                        statements.add(statement.trim());
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("could not read schema script " + resource, e);
+            statements.addAll(statements(dialect, version));
+        }
+        return statements;
+    }
+
+    /** The statements of one script of {@code dialect}. */
+    static List<String> statements(JdbcDialect dialect, String version) {
+        List<String> statements = new ArrayList<>();
+        String resource = dialect.schemaLocation() + "/" + version;
+        try (InputStream in = JdbcSchema.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("schema script " + resource + " is missing from the class path");
             }
+            StringBuilder sql = new StringBuilder();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int comment = line.indexOf("--");
+                String code = comment < 0 ? line : line.substring(0, comment);
+                sql.append(code).append('\n');
+            }
+            for (String statement : sql.toString().split(";")) {
+                if (!statement.isBlank()) {
+                    statements.add(statement.trim());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not read schema script " + resource, e);
         }
         return statements;
     }
 
     /**
-     * Creates the tables and indexes that are missing.
+     * Creates the tables and indexes that are missing and upgrades a V1 lock table.
      *
-     * @throws LockBackendException if the database refused (e.g. no CREATE privilege)
+     * @throws LockBackendException if the database refused (e.g. no CREATE or ALTER privilege)
      */
     static void createIfMissing(JdbcCalls calls, JdbcDialect dialect) {
-        List<String> statements = statements(dialect);
         calls.call("creating the distlock schema", connection -> {
             try (Statement statement = connection.createStatement()) {
-                for (String sql : statements) {
+                for (String sql : statements(dialect, VERSIONS.get(0))) {
                     statement.execute(sql);
+                }
+                if (ownerWidth(connection) < OWNER_CHARS) {
+                    for (String sql : statements(dialect, VERSIONS.get(1))) {
+                        statement.execute(sql);
+                    }
                 }
             }
             return null;
         });
+    }
+
+    /** The declared width of {@code distlock_locks.owner}, read from the metadata of an empty query. */
+    static int ownerWidth(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT owner FROM distlock_locks WHERE 1 = 0"); ResultSet rs = statement.executeQuery()) {
+            int precision = rs.getMetaData().getPrecision(1);
+            return precision > 0 ? precision : rs.getMetaData().getColumnDisplaySize(1);
+        }
+    }
+
+    /**
+     * Checks at build time that {@code distlock_locks} exists and has the current owner column.
+     *
+     * @throws LockConfigurationException if the table is missing or is still the V1 one, naming the script to run
+     * @throws LockBackendException if the database could not be reached
+     */
+    static void checkLockTable(JdbcCalls calls, JdbcDialect dialect) {
+        int width;
+        try {
+            width = calls.call("checking table distlock_locks", JdbcSchema::ownerWidth);
+        } catch (LockBackendException e) {
+            if (e.getCause() instanceof SQLException sql && !JdbcCalls.retryable(sql)
+                    && !(sql instanceof java.sql.SQLTimeoutException)) {
+                throw new LockConfigurationException("table distlock_locks is not usable on " + calls.description()
+                        + ": create it with the scripts in the jar (" + dialect.schemaLocation() + "/"
+                        + String.join(", ", VERSIONS) + ", e.g. from Flyway) or with createSchema(true); "
+                        + JdbcCalls.describe(sql), sql);
+            }
+            throw e;
+        }
+        if (width < OWNER_CHARS) {
+            throw new LockConfigurationException("table distlock_locks on " + calls.description() + " has the V1 "
+                    + "schema (owner VARCHAR(" + width + ")), but owners are now up to " + OWNER_CHARS
+                    + " characters: apply migration " + dialect.schemaLocation() + "/" + VERSIONS.get(1)
+                    + " (one ALTER of the owner column; Flyway picks it up from that location) or build with "
+                    + "createSchema(true), which applies it");
+        }
     }
 }

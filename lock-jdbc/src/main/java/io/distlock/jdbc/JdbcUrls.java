@@ -13,15 +13,15 @@ import java.util.regex.Pattern;
 
 /**
  * Takes a distlock JDBC URI apart: {@code jdbc:postgresql://host:5432/app?user=app&password=...&lease=10s}. The
- * distlock parameters ({@code lease}, {@code renewal}, {@code timeout}, {@code prefix}, {@code poolSize},
- * {@code createSchema}) are taken out; the URL without its query goes to the driver, and every other query parameter
+ * distlock parameters ({@code lease}, {@code renewal}, {@code timeout}, {@code prefix}, {@code name},
+ * {@code poolSize}, {@code createSchema}) are taken out; the URL without its query goes to the driver, and every other query parameter
  * becomes a driver property (so {@code user}, {@code password}, {@code sslmode} and the like work as the driver
  * documents them). Immutable.
  */
 final class JdbcUrls {
 
-    static final Set<String> DISTLOCK_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix", "poolSize",
-            "createSchema");
+    static final Set<String> DISTLOCK_PARAMETERS = Set.of("lease", "renewal", "timeout", "prefix", "name",
+            "poolSize", "createSchema");
     private static final Pattern SECRET = Pattern.compile("(?i)((?:password|sslpassword|pass|pwd)=)[^&;]*");
 
     final String url;
@@ -45,6 +45,16 @@ final class JdbcUrls {
      * @throws IllegalArgumentException naming the part that is invalid
      */
     static JdbcUrls parse(String uri) {
+        return parse(uri, LockSettings.defaults());
+    }
+
+    /**
+     * Parses {@code uri}, with its lock parameters applied to {@code defaults} (the settings a caller of
+     * {@code LockManagers.create(uri, customizer)} made, e.g. with listeners, which a URI cannot name).
+     *
+     * @throws IllegalArgumentException naming the part that is invalid
+     */
+    static JdbcUrls parse(String uri, LockSettings defaults) {
         if (!uri.regionMatches(true, 0, "jdbc:", 0, 5) || uri.length() <= 5) {
             throw new IllegalArgumentException("not a JDBC URL: '" + redact(uri) + "'");
         }
@@ -67,7 +77,7 @@ final class JdbcUrls {
                 }
             }
         }
-        LockSettings settings = LockSettings.defaults();
+        LockSettings settings = defaults;
         if (ours.containsKey("lease")) {
             settings = settings.withLease(LockUri.parseDuration("lease", ours.get("lease")));
         }
@@ -79,6 +89,14 @@ final class JdbcUrls {
         }
         if (ours.containsKey("prefix")) {
             settings = settings.withKeyPrefix(ours.get("prefix"));
+        }
+        if (ours.containsKey("name")) {
+            String name = ours.get("name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("parameter 'name' (the manager's name) must not be blank in '"
+                        + redact(uri) + "'");
+            }
+            settings = settings.withManagerName(name);
         }
         Integer poolSize = null;
         if (ours.containsKey("poolSize")) {

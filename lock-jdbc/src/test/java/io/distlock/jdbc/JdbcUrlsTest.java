@@ -18,7 +18,7 @@ class JdbcUrlsTest {
     @DisplayName("distlock parameters are taken out; the others become driver properties; the URL loses its query")
     void splitsParameters() {
         JdbcUrls parsed = JdbcUrls.parse("jdbc:postgresql://db:5432/app?user=app&password=s%26cret&lease=10s"
-                + "&renewal=false&timeout=500ms&prefix=orders:&poolSize=3&createSchema=true&sslmode=require");
+                + "&renewal=false&timeout=500ms&prefix=orders:&name=orders-7&poolSize=3&createSchema=true&sslmode=require");
         assertThat(parsed.url).isEqualTo("jdbc:postgresql://db:5432/app");
         assertThat(parsed.driverProperties).isEqualTo(Map.of("user", "app", "password", "s&cret",
                 "sslmode", "require"));
@@ -26,6 +26,7 @@ class JdbcUrlsTest {
         assertThat(parsed.settings.renewal()).isFalse();
         assertThat(parsed.settings.operationTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(parsed.settings.keyPrefix()).isEqualTo("orders:");
+        assertThat(parsed.settings.managerName()).isEqualTo("orders-7");
         assertThat(parsed.poolSize).isEqualTo(3);
         assertThat(parsed.createSchema).isTrue();
     }

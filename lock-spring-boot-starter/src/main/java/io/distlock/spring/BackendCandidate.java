@@ -11,9 +11,9 @@ import java.util.Optional;
  * {@link #order()} and takes the first that finds its client. Each backend's candidate exists only when the backend
  * module and its client library are on the class path.
  *
- * <p>Orders in use: 100 Redisson, 200 Curator, 300 Hazelcast. A {@code DataSource} candidate for the JDBC backend
- * is planned at 400, after the dedicated lock servers, because most applications have a {@code DataSource} for
- * other reasons and a Redis or ZooKeeper client is the more deliberate choice.
+ * <p>Orders in use: 100 Redisson, 200 Curator, 300 Hazelcast, 400 the {@code DataSource} (JDBC backend): after the
+ * dedicated lock servers, because most applications have a {@code DataSource} for other reasons and a Redis or
+ * ZooKeeper client is the more deliberate choice.
  */
 interface BackendCandidate {
 

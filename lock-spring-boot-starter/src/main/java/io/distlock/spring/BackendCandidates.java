@@ -3,6 +3,8 @@ package io.distlock.spring;
 import com.hazelcast.core.HazelcastInstance;
 import io.distlock.hazelcast.HazelcastLockManager;
 import io.distlock.hazelcast.HazelcastRecordStore;
+import io.distlock.jdbc.JdbcLockManager;
+import io.distlock.jdbc.JdbcRecordStore;
 import io.distlock.redis.RedisLockManager;
 import io.distlock.redis.RedisRecordStore;
 import io.distlock.zookeeper.ZooKeeperLockManager;
@@ -11,8 +13,12 @@ import org.apache.curator.framework.CuratorFramework;
 import org.redisson.api.RedissonClient;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
+
+import javax.sql.DataSource;
 
 /**
  * The candidates for the application's own clients, one nested configuration per backend, each active only when
@@ -56,6 +62,51 @@ final class BackendCandidates {
                     (client, settings) -> HazelcastLockManager.builder().instance(client).settings(settings).build(),
                     (client, settings) -> HazelcastRecordStore.builder().instance(client)
                             .operationTimeout(settings.operationTimeout()).build());
+        }
+    }
+
+    /**
+     * The application's {@code DataSource}, last: nearly every application has one for its own data, so a Redis,
+     * ZooKeeper or Hazelcast client bean is the more deliberate choice and wins. {@code distlock.jdbc.enabled=false}
+     * keeps the DataSource out of the choice.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(JdbcLockManager.class)
+    @ConditionalOnProperty(prefix = "distlock.jdbc", name = "enabled", havingValue = "true", matchIfMissing = true)
+    static class Jdbc {
+        @Bean
+        BackendCandidate distlockDataSourceCandidate(ListableBeanFactory beans, DistlockProperties properties) {
+            boolean createSchema = properties.getJdbc().isCreateSchema();
+            return new ClientBeanCandidate<>(400, DataSource.class, "io.distlock:lock-jdbc", beans,
+                    (dataSource, settings) -> JdbcLockManager.builder().dataSource(autoCommitting(dataSource))
+                            .createSchema(createSchema).settings(settings).build(),
+                    (dataSource, settings) -> JdbcRecordStore.builder().dataSource(autoCommitting(dataSource))
+                            .createSchema(createSchema).operationTimeout(settings.operationTimeout()).build());
+        }
+
+        /**
+         * The pool behind a {@code TransactionAwareDataSourceProxy}: lock statements must run on connections of their
+         * own, never on the caller's transaction's connection (switching that one to autocommit would commit the
+         * caller's work, and a rollback would undo an acquisition).
+         */
+        static DataSource autoCommitting(DataSource dataSource) {
+            if (ClassUtils.isPresent("org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy",
+                    Jdbc.class.getClassLoader())) {
+                return SpringJdbc.target(dataSource);
+            }
+            return dataSource;
+        }
+    }
+
+    /** Touches spring-jdbc types; loaded only when spring-jdbc is on the class path. */
+    private static final class SpringJdbc {
+        static DataSource target(DataSource dataSource) {
+            DataSource current = dataSource;
+            while (current instanceof org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy proxy
+                    && proxy.getTargetDataSource() != null) {
+                current = proxy.getTargetDataSource();
+            }
+            return current;
         }
     }
 }

@@ -25,11 +25,12 @@ final class BackendSelector {
 
     /** Every choice, also of modules not on the class path, so the message tells a newcomer what exists. */
     static final String CHOICES = "set distlock.uri (e.g. redis://localhost:6379, zookeeper://localhost:2181, "
-            + "hazelcast://localhost:5701, etcd://localhost:2379, or local://NAME for a single process), or define a "
-            + "bean of one of: "
+            + "hazelcast://localhost:5701, etcd://localhost:2379, jdbc:postgresql://localhost:5432/app, or "
+            + "local://NAME for a single process), or define a bean of one of: "
             + "org.redisson.api.RedissonClient (with io.distlock:lock-redis), "
             + "org.apache.curator.framework.CuratorFramework (with io.distlock:lock-zookeeper), "
-            + "com.hazelcast.core.HazelcastInstance (with io.distlock:lock-hazelcast)";
+            + "com.hazelcast.core.HazelcastInstance (with io.distlock:lock-hazelcast), "
+            + "javax.sql.DataSource (with io.distlock:lock-jdbc; chosen last)";
 
     private final DistlockProperties properties;
     private final List<BackendCandidate> candidates;
@@ -68,7 +69,7 @@ final class BackendSelector {
     /** The lock settings from properties as the URI's query parameters; a setting given both ways is an error. */
     private URI withSettings(URI uri) {
         List<String> added = new ArrayList<>();
-        String query = uri.getRawQuery();
+        String query = rawQuery(uri);
         addParameter(added, query, "lease", properties.getLease(), "distlock.lease");
         addParameter(added, query, "renewal", properties.getRenewal(), "distlock.renewal");
         addParameter(added, query, "timeout", properties.getOperationTimeout(), "distlock.operation-timeout");
@@ -85,6 +86,19 @@ final class BackendSelector {
         String head = fragment < 0 ? text : text.substring(0, fragment);
         String tail = fragment < 0 ? "" : text.substring(fragment);
         return URI.create(head + (query == null ? "?" : "&") + String.join("&", added) + tail);
+    }
+
+    /**
+     * The query of {@code uri}; also of an opaque one ({@code jdbc:postgresql://host/db?user=app}), whose query
+     * {@link URI#getRawQuery()} does not see.
+     */
+    private static String rawQuery(URI uri) {
+        if (!uri.isOpaque()) {
+            return uri.getRawQuery();
+        }
+        String part = uri.getRawSchemeSpecificPart();
+        int question = part.indexOf('?');
+        return question < 0 ? null : part.substring(question + 1);
     }
 
     private void addParameter(List<String> added, String query, String name, Object value, String property) {
@@ -125,6 +139,12 @@ final class BackendSelector {
 
         @Override
         public String description() {
+            if (uri.isOpaque()) {
+                // jdbc:postgresql:... : the driver's name, never the rest (it may carry a password).
+                String part = uri.getRawSchemeSpecificPart();
+                int colon = part.indexOf(':');
+                return "distlock.uri " + uri.getScheme() + ":" + (colon < 0 ? "" : part.substring(0, colon + 1));
+            }
             return "distlock.uri " + uri.getScheme() + "://";
         }
 

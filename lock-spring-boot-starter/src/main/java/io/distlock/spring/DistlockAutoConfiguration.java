@@ -26,13 +26,16 @@ import java.util.List;
  *
  * <p>The backend is, in this order: {@code distlock.uri}; else the application's {@code RedissonClient},
  * {@code CuratorFramework} or {@code HazelcastInstance} bean (the application's client, which it keeps closing);
- * else start-up fails with a message naming these choices. The record store and the idempotency beans are lazy:
+ * else, with {@code lock-jdbc} on the class path, the application's {@code DataSource} (its pool, never closed by
+ * distlock; {@code distlock.jdbc.enabled=false} opts out); else start-up fails with a message naming these
+ * choices. The record store and the idempotency beans are lazy:
  * they are made, and may fail, only when something needs them (an {@code @Idempotent} controller method does, at
  * start-up).
  */
 @AutoConfiguration
 @EnableConfigurationProperties(DistlockProperties.class)
-@Import({BackendCandidates.Redisson.class, BackendCandidates.Curator.class, BackendCandidates.Hazelcast.class})
+@Import({BackendCandidates.Redisson.class, BackendCandidates.Curator.class, BackendCandidates.Hazelcast.class,
+        BackendCandidates.Jdbc.class})
 public class DistlockAutoConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(DistlockAutoConfiguration.class);

@@ -41,6 +41,8 @@ public class DistlockProperties {
 
     private final Web web = new Web();
 
+    private final Jdbc jdbc = new Jdbc();
+
     /** @return {@code distlock.uri}, or null where unset means the default */
     public URI getUri() {
         return uri;
@@ -112,6 +114,11 @@ public class DistlockProperties {
     /** @return the {@code distlock.web.*} properties */
     public Web getWeb() {
         return web;
+    }
+
+    /** @return the {@code distlock.jdbc.*} properties */
+    public Jdbc getJdbc() {
+        return jdbc;
     }
 
     /** {@code distlock.idempotency.*}: the {@code @Idempotent} controller methods and the IdempotencyKeys bean. */
@@ -211,6 +218,76 @@ public class DistlockProperties {
         /** @param retryAfter {@code distlock.web.retry-after} */
         public void setRetryAfter(Duration retryAfter) {
             this.retryAfter = retryAfter;
+        }
+    }
+
+    /** {@code distlock.jdbc.*}: the JDBC backend on the application's DataSource (with io.distlock:lock-jdbc). */
+    public static class Jdbc {
+
+        /**
+         * Whether the application's DataSource may be the lock backend. It is chosen only when neither
+         * distlock.uri nor a Redisson, Curator or Hazelcast client bean is there. Default true.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Whether distlock creates its tables (distlock_locks, distlock_records, distlock_idempotency) when they are
+         * missing, and upgrades an older distlock_locks. Default false: apply the scripts shipped in lock-jdbc with
+         * Flyway or Liquibase (classpath:io/distlock/jdbc/schema/DIALECT).
+         */
+        private boolean createSchema;
+
+        /**
+         * Whether the JdbcTransactionalIdempotency bean (idempotency records in the caller's transaction) is made.
+         * Default true.
+         */
+        private boolean transactionalIdempotency = true;
+
+        /**
+         * How long a concurrent duplicate of a transactional idempotency key waits for the first request's
+         * uncommitted claim before RequestInProgressException, on MySQL, MariaDB and H2 (whole seconds on MySQL);
+         * PostgreSQL does not wait. Default 1s.
+         */
+        private Duration lockWait = Duration.ofSeconds(1);
+
+        /** @return {@code distlock.jdbc.enabled} */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** @param enabled {@code distlock.jdbc.enabled} */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** @return {@code distlock.jdbc.create-schema} */
+        public boolean isCreateSchema() {
+            return createSchema;
+        }
+
+        /** @param createSchema {@code distlock.jdbc.create-schema} */
+        public void setCreateSchema(boolean createSchema) {
+            this.createSchema = createSchema;
+        }
+
+        /** @return {@code distlock.jdbc.transactional-idempotency} */
+        public boolean isTransactionalIdempotency() {
+            return transactionalIdempotency;
+        }
+
+        /** @param transactionalIdempotency {@code distlock.jdbc.transactional-idempotency} */
+        public void setTransactionalIdempotency(boolean transactionalIdempotency) {
+            this.transactionalIdempotency = transactionalIdempotency;
+        }
+
+        /** @return {@code distlock.jdbc.lock-wait} */
+        public Duration getLockWait() {
+            return lockWait;
+        }
+
+        /** @param lockWait {@code distlock.jdbc.lock-wait} */
+        public void setLockWait(Duration lockWait) {
+            this.lockWait = lockWait;
         }
     }
 }

@@ -64,7 +64,7 @@ class DistlockAutoConfigurationTest {
     @Test
     void without_backend_modules_on_the_class_path_the_message_still_names_the_choices() {
         runner.withClassLoader(new FilteredClassLoader("io.distlock.redis", "io.distlock.zookeeper",
-                "io.distlock.hazelcast")).run(context -> {
+                "io.distlock.hazelcast", "io.distlock.jdbc")).run(context -> {
                     assertThat(context).hasFailed();
                     assertThat(context.getStartupFailure()).rootCause()
                             .hasMessageContaining("Backend modules on the class path that found no client bean: none")

@@ -160,9 +160,7 @@ final class ZooKeeperCalls {
                     new BoundedAwait.Failures() {
                         @Override
                         public LockBackendException timedOut(TimeoutException e) {
-                            return new LockBackendException(what + " on " + description
-                                    + ": no answer from ZooKeeper in time (the operation timeout " + timeout
-                                    + ", or what was left of a bounded wait)");
+                            return noAnswer(what);
                         }
 
                         @Override
@@ -182,6 +180,37 @@ final class ZooKeeperCalls {
             // The reply arrived between the end of the wait and our claim on the future: it is the answer.
             return future.join();
         }
+    }
+
+    /** The failure of a call that got no answer by its deadline. */
+    LockBackendException noAnswer(String what) {
+        return new LockBackendException(what + " on " + description + ": no answer from ZooKeeper in time (the "
+                + "operation timeout " + timeout + ", or what was left of a bounded wait)");
+    }
+
+    /**
+     * Waits for a future of any value until {@code deadline}, interruptibly; a {@link LockBackendException} the
+     * future failed with is thrown as it is. For reads, whose late replies need no handling.
+     */
+    <T> T awaitValue(CompletableFuture<T> future, long deadline, String what) {
+        return BoundedAwait.until(future, deadline, BoundedAwait.Interrupts.ABORT, new BoundedAwait.Failures() {
+            @Override
+            public LockBackendException timedOut(TimeoutException e) {
+                return new LockBackendException(what + " on " + description + ": no answer from ZooKeeper in time "
+                        + "(the operation timeout " + timeout + ")");
+            }
+
+            @Override
+            public LockBackendException interrupted(InterruptedException e) {
+                return new LockBackendException(what + " on " + description + ": interrupted", e);
+            }
+
+            @Override
+            public LockBackendException failed(Throwable cause) {
+                return cause instanceof LockBackendException e ? e
+                        : new LockBackendException(what + " on " + description + ": " + cause, cause);
+            }
+        });
     }
 
     /**

@@ -5,8 +5,10 @@ import io.distlock.LockLoss;
 import io.distlock.spi.AcquireResult;
 import io.distlock.spi.BoundedAwait;
 import io.distlock.spi.LockBackend;
+import io.distlock.spi.LockInspection;
 import io.distlock.spi.Renewal;
 import io.distlock.spi.RenewalResult;
+import io.distlock.spi.StoredLock;
 import io.distlock.zookeeper.ZooKeeperCalls.Reply;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
@@ -16,6 +18,8 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.common.ZKConfig;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -25,9 +29,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,8 +58,10 @@ import java.util.function.Consumer;
  *       confirmed ours by the watch (ZooKeeper delivers a session's notifications before the replies to its later
  *       requests); an unconfirmed node is read first and deleted only if its czxid is ours. Nothing is sent when
  *       the session is already over.</li>
- *   <li><b>renewal</b> = an {@code exists} on the held node every third of the lease, which checks the czxid again
- *       and re-arms the watch. It is what the local deadline of {@link io.distlock.LockHandle#isHeld()} follows: a
+ *   <li><b>renewal</b> = every third of the lease, one {@code exists} per session for all held nodes its watch has
+ *       confirmed (the watch reports any deletion or change before that answer), and one on each node not yet
+ *       confirmed, which checks its czxid and arms its watch. It is what the local deadline of
+ *       {@link io.distlock.LockHandle#isHeld()} follows: a
  *       handle stops saying held one lease after its last confirmed round trip, although ZooKeeper itself needs no
  *       renewal (the session is the lease). A client that was paused longer than its session thus says "not held"
  *       the moment it resumes, before it has even noticed that its session expired.</li>
@@ -76,7 +84,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread safe. Callbacks run on the ZooKeeper event thread and never block.
  */
-final class ZooKeeperLockBackend implements LockBackend {
+final class ZooKeeperLockBackend implements LockBackend, LockInspection {
 
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperLockBackend.class);
     private static final LossListener NO_LISTENER = (key, owner, reason, cause) -> { };
@@ -90,6 +98,15 @@ final class ZooKeeperLockBackend implements LockBackend {
     private static final String ACQUIRING = "acquiring";
     private static final String RELEASING = "releasing";
     private static final String RENEWING = "checking";
+    private static final String READING = "reading";
+    /** A session id that no conditional delete checks: the node of any session, identified by its owner data. */
+    private static final long ANY_SESSION = 0;
+    /**
+     * What a listing assumes one child name costs in the getChildren reply (4 bytes of length and the name): the
+     * listing refuses a parent with more children than fit the client's packet limit at this size, since a reply over
+     * the limit breaks the connection (every request in flight on it then fails with an unknown outcome).
+     */
+    private static final int LISTED_NAME_BYTES = 64;
 
     private final CuratorFramework client;
     private final boolean ownsClient;
@@ -101,6 +118,12 @@ final class ZooKeeperLockBackend implements LockBackend {
     private final ConcurrentHashMap<String, Held> held = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Orphan> orphans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PathWatch> pathWatches = new ConcurrentHashMap<>();
+    /**
+     * The last read-then-delete of each path, in flight: the next one on the path starts only once it ended. Two of
+     * them in flight at once could each read the same node; the first deletes it, another client creates the key's
+     * node anew (version 0 again), and the second delete removes that node.
+     */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> conditionalDeletes = new ConcurrentHashMap<>();
     private final ConnectionStateListener stateListener = (c, state) -> stateChanged(state);
     /** Incremented on every session loss; an acquire that saw it change cannot be sure its node still exists. */
     private final AtomicLong sessionGeneration = new AtomicLong();
@@ -307,6 +330,73 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     /**
+     * The create of {@link #tryAcquire(String, String, Duration, long)} without blocking: sent on the current session
+     * and mapped to the outcome in its callback, on the ZooKeeper event thread, with the same session checks. A reply
+     * after the deadline is handled as a blocking call's late reply is (its node becomes an orphan). The rare cases
+     * that need a blocking step run the blocking form on the shared pool instead: no connection right now (waiting
+     * for one), a missing parent (made level by level), and an expired session (retried on the next).
+     */
+    @Override
+    public CompletionStage<AcquireResult> tryAcquireAsync(String key, String owner, Duration lease,
+                                                          long deadlineNanos) {
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = client.getZookeeperClient().isConnected() ? calls.currentOrNull() : null;
+        if (zk == null || !zk.getState().isConnected()) {
+            return LockBackend.super.tryAcquireAsync(key, owner, lease, deadline);
+        }
+        String path = pathOf(key);
+        byte[] data = owner.getBytes(StandardCharsets.UTF_8);
+        long generation = sessionGeneration.get();
+        Held entry = new Held(key, owner, data, path, zk.getSessionId(), zk);
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        zk.create(path, data, acl, CreateMode.EPHEMERAL, (rc, p, ctx, name, stat) -> {
+            Reply answer = new Reply(rc, stat, null);
+            if (rc == KeeperException.Code.OK.intValue()) {
+                entry.czxid = stat.getCzxid();
+                entry.check(null);
+            }
+            if (!reply.complete(answer)) {
+                abandonedCreate(answer, entry);
+            }
+        }, null);
+        // The timer completes the reply first at the deadline; a later answer then goes to abandonedCreate.
+        reply.completeOnTimeout(ZooKeeperCalls.TIMED_OUT, Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+        CompletableFuture<AcquireResult> result = new CompletableFuture<>();
+        reply.thenAccept(answer -> {
+            String what = what(ACQUIRING, key);
+            if (answer == ZooKeeperCalls.TIMED_OUT) {
+                result.completeExceptionally(calls.noAnswer(what));
+                return;
+            }
+            try {
+                switch (answer.code()) {
+                    case OK -> result.complete(acquired(entry, answer.stat(), generation));
+                    case NODEEXISTS -> result.complete(AcquireResult.held());
+                    // Certainly not applied: the blocking form makes the parents or waits for the new session.
+                    case NONODE, SESSIONEXPIRED -> LockBackend.super.tryAcquireAsync(key, owner, lease, deadline)
+                            .whenComplete((outcome, error) -> {
+                                if (error != null) {
+                                    result.completeExceptionally(error);
+                                } else {
+                                    result.complete(outcome);
+                                }
+                            });
+                    case CONNECTIONLOSS, OPERATIONTIMEOUT, REQUESTTIMEOUT -> {
+                        addOrphan(new Orphan(path, data, entry.sessionId, zk, 0));
+                        result.completeExceptionally(failure(what, answer, "the outcome is unknown; a node it left "
+                                + "is deleted once the session reconnects"));
+                    }
+                    default -> result.completeExceptionally(failure(what, answer, null));
+                }
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /**
      * Accepts a successful create only if the session that made the node is still this client's session (curator
      * #727/#1121 are double grants from trusting a node whose session had already ended) and the watch has not
      * found the node gone already.
@@ -390,12 +480,13 @@ final class ZooKeeperLockBackend implements LockBackend {
      * with an unknown outcome. Such a create is always recorded as an orphan (at once, or by its late reply), so this
      * runs that orphan's clean-up, through the same single-flight path as every other clean-up (two deletes of one
      * node in flight at once are what removes a successor's node), and waits for it until the operation timeout.
-     * Nothing recorded: nothing of this owner's can be there yet; the core asks again with back-off.
+     * Nothing recorded: the owner is another's (another process or manager, whose lock an operator force-releases),
+     * or ours with a create still in flight; {@link #releaseForeign} deletes its node if the node carries the owner.
      */
     private boolean releaseOrphan(String key, String owner) {
         Orphan orphan = orphans.get(pathOf(key) + '\n' + owner);
         if (orphan == null) {
-            return false;
+            return releaseForeign(key, owner);
         }
         if (orphan.zk.getState().isConnected()) {
             cleanOrphan(orphan);
@@ -438,14 +529,24 @@ final class ZooKeeperLockBackend implements LockBackend {
     }
 
     /**
-     * Sends the checks of all held nodes of the batch at once (pipelined on their sessions, one round trip in all),
-     * then collects the answers until the deadline. The core calls this every third of the lease.
+     * Confirms the batch's held nodes with one request per session, plus one per node its watch has not confirmed
+     * yet, all sent at once, then collects the answers until the deadline. The core calls this every third of the
+     * lease.
+     *
+     * <p>A node confirmed by its watch needs no request of its own: any deletion or change of it is delivered to its
+     * watcher, and ZooKeeper delivers a session's notifications before the replies to its later requests. So when any
+     * request sent on the session now is answered, every confirmed node of that session either is still ours or has
+     * been reported gone; and the answer shows the session alive after the send time, which is what the local
+     * deadline of {@code isHeld()} counts from. A node not yet confirmed (its watch's {@code exists} still in flight,
+     * or it found a czxid that is not ours) is checked on its own as before, which also arms its watch.
      */
     @Override
     public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
         long deadline = Math.min(deadlineNanos, calls.deadline());
         List<Held> entries = new ArrayList<>(renewals.size());
         List<CompletableFuture<Reply>> replies = new ArrayList<>(renewals.size());
+        // One probe per session handle; identity, since a handle is one session.
+        java.util.Map<ZooKeeper, CompletableFuture<Reply>> probes = new java.util.IdentityHashMap<>();
         for (Renewal renewal : renewals) {
             Held entry = held.get(renewal.key());
             if (entry == null || !entry.owner.equals(renewal.owner()) || entry.gone) {
@@ -460,8 +561,13 @@ final class ZooKeeperLockBackend implements LockBackend {
                 replies.add(null);
                 continue;
             }
-            CompletableFuture<Reply> future = new CompletableFuture<>();
-            entry.check(future::complete);
+            CompletableFuture<Reply> future;
+            if (entry.confirmed) {
+                future = probes.computeIfAbsent(entry.zk, this::probe);
+            } else {
+                future = new CompletableFuture<>();
+                entry.check(future::complete);
+            }
             entries.add(entry);
             replies.add(future);
         }
@@ -475,6 +581,11 @@ final class ZooKeeperLockBackend implements LockBackend {
             String what = what(RENEWING, entry.key);
             try {
                 Reply reply = calls.await(replies.get(i), deadline, false, what);
+                if (reply == ZooKeeperCalls.TIMED_OUT) {
+                    // A probe shared with a renewal whose wait already gave up on it.
+                    results.add(RenewalResult.failed(calls.noAnswer(what)));
+                    continue;
+                }
                 results.add(switch (reply.code()) {
                     // checked(...) has already reported a node that is not ours any more.
                     case OK, NONODE -> !entry.gone && held.get(entry.key) == entry ? RenewalResult.renewed()
@@ -492,6 +603,35 @@ final class ZooKeeperLockBackend implements LockBackend {
         return results;
     }
 
+    /**
+     * The most held nodes one {@link #renewAll} confirms: they cost one request per session however many, so a large
+     * batch keeps the requests per third of a lease at about one per thousand held locks.
+     */
+    @Override
+    public int renewalBatchSize() {
+        return 1000;
+    }
+
+    /**
+     * A cheap read on the session of {@code zk} (an {@code exists} of the locks parent, no watch) whose answer shows
+     * the session alive; after a connection loss it is sent once more on the same handle, as a node's check is.
+     */
+    private CompletableFuture<Reply> probe(ZooKeeper zk) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        probe(zk, future, true);
+        return future;
+    }
+
+    private void probe(ZooKeeper zk, CompletableFuture<Reply> future, boolean again) {
+        zk.exists(locksPath, false, (rc, p, ctx, stat) -> {
+            if (again && rc == KeeperException.Code.CONNECTIONLOSS.intValue() && zk.getState().isAlive()) {
+                probe(zk, future, false);
+                return;
+            }
+            future.complete(new Reply(rc, stat, null));
+        }, null);
+    }
+
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
         Waiter waiter = new Waiter(onRelease);
@@ -505,6 +645,16 @@ final class ZooKeeperLockBackend implements LockBackend {
         // ZooKeeper keeps a session's order. The same Watcher object each time, so the client keeps it once.
         watch.arm();
         return waiter;
+    }
+
+    /** {@link #subscribe(String, Runnable)} sends its watch without waiting for the answer, so it never blocks. */
+    @Override
+    public CompletionStage<Subscription> subscribeAsync(String key, Runnable onRelease, long deadlineNanos) {
+        try {
+            return CompletableFuture.completedFuture(subscribe(key, onRelease));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
@@ -603,18 +753,36 @@ final class ZooKeeperLockBackend implements LockBackend {
 
     /**
      * Reads the node at {@code path} and deletes it (at the version read) only if it is the one described: created by
-     * {@code sessionId} with this {@code czxid}, or, when the czxid is unknown (0), carrying this owner id. Reports
-     * the delete's result code, NONODE when the node is gone or another's, or the read's error.
+     * {@code sessionId} (any session for {@link #ANY_SESSION}) with this {@code czxid}, or, when the czxid is unknown
+     * (0), carrying this owner id. Reports the delete's result code, NONODE when the node is gone or another's, or the
+     * read's error. One read-then-delete per path at a time (see {@link #conditionalDeletes}).
      */
-    private static void deleteIfOurs(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
-                                     Consumer<KeeperException.Code> done) {
+    private void deleteIfOurs(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
+                              Consumer<KeeperException.Code> done) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> before = conditionalDeletes.put(path, mine);
+        Runnable send = () -> readAndDelete(zk, path, czxid, sessionId, owner, code -> {
+            conditionalDeletes.remove(path, mine);
+            mine.complete(null);
+            done.accept(code);
+        });
+        if (before == null) {
+            send.run();
+        } else {
+            // ZooKeeper always answers (at worst CONNECTIONLOSS or SESSIONEXPIRED), so the one before always ends.
+            before.whenComplete((ignored, error) -> send.run());
+        }
+    }
+
+    private static void readAndDelete(ZooKeeper zk, String path, long czxid, long sessionId, byte[] owner,
+                                      Consumer<KeeperException.Code> done) {
         zk.getData(path, false, (rc, p, ctx, data, stat) -> {
             KeeperException.Code code = KeeperException.Code.get(rc);
             if (code != KeeperException.Code.OK) {
                 done.accept(code);
                 return;
             }
-            boolean ours = stat.getEphemeralOwner() == sessionId
+            boolean ours = (sessionId == ANY_SESSION || stat.getEphemeralOwner() == sessionId)
                     && (czxid != 0 ? stat.getCzxid() == czxid : Arrays.equals(data, owner));
             if (!ours) {
                 done.accept(KeeperException.Code.NONODE);
@@ -623,6 +791,134 @@ final class ZooKeeperLockBackend implements LockBackend {
             zk.delete(path, stat.getVersion(), (deleteRc, dp, dctx) -> done.accept(KeeperException.Code.get(deleteRc)),
                     null);
         }, null);
+    }
+
+    /**
+     * The release of an owner this backend holds no node of: typically an operator's force-release of another
+     * process's lock. The node is read and deleted at the version read only if its data is {@code owner} (owners are
+     * unique per acquisition, so that is the grant asked for). Its holder's watch then reports the loss. The one
+     * window left is the general one of a conditional delete in ZooKeeper: the holder releases and another client
+     * takes the key within the round trip between our read and our delete.
+     */
+    private boolean releaseForeign(String key, String owner) {
+        String what = what(RELEASING, key);
+        long deadline = calls.deadline();
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        deleteIfOurs(zk, pathOf(key), 0, ANY_SESSION, owner.getBytes(StandardCharsets.UTF_8),
+                code -> future.complete(new Reply(code.intValue(), null, null)));
+        Reply reply = calls.await(future, deadline, true, what);
+        return switch (reply.code()) {
+            case OK -> true;
+            case NONODE, BADVERSION -> false;
+            default -> throw failure(what, reply, null);
+        };
+    }
+
+    // ---- inspection ----
+
+    /** One {@code getData}: the owner is the node's data, the token its czxid; the lease is the holder's session. */
+    @Override
+    public StoredLock read(String key, long deadlineNanos) {
+        String what = what(READING, key);
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        Reply reply = calls.await(getData(zk, pathOf(key)), deadline, false, what);
+        return switch (reply.code()) {
+            case OK -> stored(key, reply);
+            case NONODE -> null;
+            default -> throw failure(what, reply, null);
+        };
+    }
+
+    /**
+     * Lists the children of the locks parent (one {@code getChildren}: ZooKeeper has no paged listing), keeps the
+     * names of the prefix after the cursor in name order, and reads the page's nodes with pipelined {@code getData}s,
+     * one round trip for the page. The cursor is the last node name of the page before.
+     */
+    @Override
+    public Page list(String keyPrefix, String cursor, int limit, long deadlineNanos) {
+        String namePrefix = ZnodeNames.encode(keyPrefix);
+        if (cursor != null && !isCursor(cursor, namePrefix)) {
+            throw new IllegalArgumentException("not a cursor of this ZooKeeper lock listing: " + cursor);
+        }
+        String what = "listing locks '" + keyPrefix + "*'";
+        long deadline = Math.min(deadlineNanos, calls.deadline());
+        ZooKeeper zk = calls.connectedHandle(deadline, what);
+        CompletableFuture<Reply> parent = new CompletableFuture<>();
+        zk.exists(locksPath, false, (rc, p, ctx, stat) -> parent.complete(new Reply(rc, stat, null)), null);
+        Reply parentReply = calls.await(parent, deadline, false, what);
+        if (parentReply.code() == KeeperException.Code.NONODE) {
+            return new Page(List.of(), null);
+        }
+        if (parentReply.code() != KeeperException.Code.OK) {
+            throw failure(what, parentReply, null);
+        }
+        int maxChildren = zk.getClientConfig().getInt(ZKConfig.JUTE_MAXBUFFER,
+                ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT) / LISTED_NAME_BYTES;
+        int children = parentReply.stat().getNumChildren();
+        if (children > maxChildren) {
+            throw new LockBackendException(what + " on " + description + ": " + locksPath + " has " + children
+                    + " lock nodes, more than one ZooKeeper reply can list safely (" + maxChildren + " at the client's "
+                    + "jute.maxbuffer); read keys one by one, or raise jute.maxbuffer on the client and the servers");
+        }
+        CompletableFuture<List<String>> names = new CompletableFuture<>();
+        zk.getChildren(locksPath, false, (rc, p, ctx, list) -> {
+            if (rc == KeeperException.Code.OK.intValue()) {
+                names.complete(list);
+            } else if (rc == KeeperException.Code.NONODE.intValue()) {
+                names.complete(List.of());
+            } else {
+                names.completeExceptionally(failure(what, new Reply(rc, null, null), null));
+            }
+        }, null);
+        List<String> selected = new ArrayList<>();
+        for (String name : calls.awaitValue(names, deadline, what)) {
+            if (name.startsWith(namePrefix) && (cursor == null || name.compareTo(cursor) > 0)) {
+                selected.add(name);
+            }
+        }
+        Collections.sort(selected);
+        boolean more = selected.size() > limit;
+        List<String> page = more ? selected.subList(0, limit) : selected;
+        List<CompletableFuture<Reply>> replies = new ArrayList<>(page.size());
+        for (String name : page) {
+            replies.add(getData(zk, locksPath + "/" + name));
+        }
+        List<StoredLock> locks = new ArrayList<>(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            Reply reply = calls.await(replies.get(i), deadline, false, what);
+            switch (reply.code()) {
+                case OK -> locks.add(stored(ZnodeNames.decode(page.get(i)), reply));
+                case NONODE -> { } // released since the listing
+                default -> throw failure(what, reply, null);
+            }
+        }
+        return new Page(locks, more ? page.get(page.size() - 1) : null);
+    }
+
+    /** Whether {@code cursor} is a node name this listing can have returned for names starting {@code namePrefix}. */
+    private static boolean isCursor(String cursor, String namePrefix) {
+        if (!cursor.startsWith(namePrefix)) {
+            return false;
+        }
+        try {
+            return ZnodeNames.encode(ZnodeNames.decode(cursor)).equals(cursor);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static CompletableFuture<Reply> getData(ZooKeeper zk, String path) {
+        CompletableFuture<Reply> future = new CompletableFuture<>();
+        zk.getData(path, false, (rc, p, ctx, data, stat) -> future.complete(new Reply(rc, stat, data)), null);
+        return future;
+    }
+
+    private static StoredLock stored(String key, Reply reply) {
+        String owner = reply.data() == null ? "" : new String(reply.data(), StandardCharsets.UTF_8);
+        // The session is the lease: the node lives as long as its holder's session, however long that is.
+        return new StoredLock(key, owner, reply.stat().getCzxid(), -1);
     }
 
     // ---- sessions ----

@@ -1,6 +1,7 @@
 package io.distlock.zookeeper;
 
 import io.distlock.LockHandle;
+import io.distlock.LockInspector;
 import io.distlock.LockManager;
 import io.distlock.LockSettings;
 import io.distlock.tck.TckBackend;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -159,6 +161,23 @@ final class ZooKeeperTckBackend implements TckBackend {
         @Override
         public Optional<LockHandle> tryLock(String key, Duration wait) throws InterruptedException {
             return delegate.tryLock(key, wait);
+        }
+
+        // Forwarded, so that the asynchronous TCK runs the backend's own asynchronous path and the inspection TCK
+        // the backend's inspection, not LockManager's defaults.
+        @Override
+        public CompletionStage<Optional<LockHandle>> tryLockAsync(String key) {
+            return delegate.tryLockAsync(key);
+        }
+
+        @Override
+        public CompletionStage<Optional<LockHandle>> tryLockAsync(String key, Duration wait) {
+            return delegate.tryLockAsync(key, wait);
+        }
+
+        @Override
+        public LockInspector inspector() {
+            return delegate.inspector();
         }
 
         @Override
