@@ -6,6 +6,7 @@ import io.distlock.LockLoss;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -113,7 +114,7 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Extends the lease of {@code key} if {@code owner} still holds it. Only called when {@link #needsRenewal()}, and
-     * by the core only through the default {@link #renewAll}.
+     * by the core only through the defaults of {@link #renewAll} and {@link #renewAllAsync}.
      *
      * @param key the prefixed key
      * @param owner the owner that holds it
@@ -125,7 +126,7 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Renews many locks in as few requests as the store allows, giving up by {@code deadlineNanos}. The core calls
-     * only this form, from a background thread, with batches of at most {@link #renewalBatchSize()} locks with
+     * it through the default {@link #renewAllAsync}, from a background thread, with batches of at most {@link #renewalBatchSize()} locks with
      * distinct keys, and never waits for it to report a loss: a lock whose renewal does not come back in time is
      * reported lost when its lease has run out. A backend overrides it to send one request per group it can renew
      * atomically together (one script per Redis hash slot group, one call per Hazelcast partition owner), groups in
@@ -157,6 +158,29 @@ public interface LockBackend extends AutoCloseable {
             }
         }
         return results;
+    }
+
+    /**
+     * As {@link #renewAll}, without blocking the calling thread: the core calls only this form, so that many batches
+     * can be at the store at once without a thread each. The core keeps at most a fixed number of batches in flight
+     * per manager and treats a batch whose stage has not completed one operation timeout after its deadline as
+     * failed, so a stage that never completes cannot stop renewals; the stage should complete by
+     * {@code deadlineNanos}, normally with one result per renewal in order, exceptionally if the whole batch failed
+     * (every lock of it then counts as {@link RenewalResult.Status#FAILED}). It may complete on any thread (a
+     * client's I/O thread): the core handles the results on its own renewal threads.
+     *
+     * <p>The default calls the blocking {@link #renewAll} on the calling thread (a renewal thread of the core, which
+     * has two), so a backend that does not override it keeps working as before: at most two of its batches are in
+     * flight at once. A backend whose client is asynchronous overrides it.
+     *
+     * @param renewals the locks to renew, distinct keys
+     * @param lease the new lease of each
+     * @param deadlineNanos when to give up, on the {@link System#nanoTime()} scale
+     * @return the stage of one result per renewal, in the same order; never null
+     */
+    default CompletionStage<List<RenewalResult>> renewAllAsync(List<Renewal> renewals, Duration lease,
+                                                               long deadlineNanos) {
+        return CompletableFuture.completedFuture(renewAll(renewals, lease, deadlineNanos));
     }
 
     /**

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -46,9 +47,9 @@ import java.util.function.BiConsumer;
  *   <li>the local table of held keys, so a key held by this manager fails fast with zero round trips (clause 2) and
  *       a local waiter is woken by a local release without asking the backend;</li>
  *   <li>one renewal tick per manager for all its handles, at a third of the lease, which never waits for the
- *       backend: due handles go in batches ({@link LockBackend#renewAll}) to two renewal threads, and a handle whose
- *       lease runs out is reported lost by the tick whatever the backend is doing, so no handle's renewal or loss
- *       report waits behind another's (clauses 5 and 6);</li>
+ *       backend: due handles go in batches ({@link LockBackend#renewAllAsync}), at most 16 of them at the backend
+ *       at once, and a handle whose lease runs out is reported lost by the tick whatever the backend is doing, so
+ *       no handle's renewal or loss report waits behind another's (clauses 5 and 6);</li>
  *   <li>{@code lost()} completed on {@link LockSettings#lossExecutor()}, never on the renewal threads;</li>
  *   <li>bounded waits with one deadline, woken by the backend's release notifications, each backend call given
  *       what is left of the wait (clause 8);</li>
@@ -84,6 +85,13 @@ public final class LockManagerCore implements LockManager {
      */
     private static final int MAX_PENDING_COMPENSATIONS = 10_000;
     private static final int RENEWAL_THREADS = 2;
+    /**
+     * The most renewal batches of one manager at the backend at once. With a backend that renews asynchronously
+     * ({@link LockBackend#renewAllAsync}) this, not the two renewal threads, bounds the renewal throughput: enough
+     * that 100,000 held locks renew in well under a lease on one Redis, few enough that a manager never floods the
+     * store (or a client's connection pool) with its renewals.
+     */
+    static final int MAX_RENEWALS_IN_FLIGHT = 16;
     /** The answer to an asynchronous call for a key this manager holds: complete, shared, and no thread hop. */
     private static final CompletionStage<Optional<LockHandle>> HELD_HERE =
             CompletableFuture.completedStage(Optional.empty());
@@ -106,6 +114,9 @@ public final class LockManagerCore implements LockManager {
     private final ScheduledThreadPoolExecutor timers;
     /** Where renewal batches go to the backend, so a slow batch never delays the tick. */
     private final ThreadPoolExecutor renewers;
+    /** Batches of due handles waiting for a place in flight; see {@link #dispatchRenewals}. */
+    private final ConcurrentLinkedQueue<List<CoreLockHandle>> renewalQueue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger renewalsInFlight = new AtomicInteger();
     /** Where compensating releases go to the backend; one thread, started when first needed. */
     private final ThreadPoolExecutor cleaner;
     /** Owners whose acquisition failed at the backend and which may hold a ghost lock: released with back-off. */
@@ -971,37 +982,131 @@ public final class LockManagerCore implements LockManager {
         }
     }
 
+    /** Queues a batch of due handles (each marked {@code renewing}) and sends what the in-flight bound allows. */
     private void submitRenewal(List<CoreLockHandle> batch) {
-        try {
-            renewers.execute(() -> renew(batch));
-        } catch (RejectedExecutionException e) {
-            // The manager is closing.
-            batch.forEach(handle -> handle.renewing = false);
+        renewalQueue.add(batch);
+        dispatchRenewals();
+    }
+
+    /**
+     * Sends queued batches while fewer than {@link #MAX_RENEWALS_IN_FLIGHT} are at the backend. Called by the tick
+     * after queueing and by every batch that completes, so the queue drains as fast as the store answers, and the
+     * store never has more than the bound of this manager's batches at once (a tick of 100,000 due handles queues
+     * hundreds of batches, it does not send them all at the same instant).
+     */
+    private void dispatchRenewals() {
+        while (!renewalQueue.isEmpty()) {
+            int inFlightNow = renewalsInFlight.get();
+            if (inFlightNow >= MAX_RENEWALS_IN_FLIGHT) {
+                return;
+            }
+            if (!renewalsInFlight.compareAndSet(inFlightNow, inFlightNow + 1)) {
+                continue;
+            }
+            List<CoreLockHandle> batch = renewalQueue.poll();
+            if (batch == null) {
+                // Another dispatcher took the last one; whoever queues next dispatches again.
+                renewalsInFlight.decrementAndGet();
+                continue;
+            }
+            try {
+                renewers.execute(() -> sendRenewal(batch));
+            } catch (RejectedExecutionException e) {
+                // The manager is closing.
+                renewalsInFlight.decrementAndGet();
+                batch.forEach(handle -> handle.renewing = false);
+                renewalQueue.clear();
+                return;
+            }
         }
     }
 
-    /** Renews one batch on a renewal thread; marks each handle by its result. */
-    private void renew(List<CoreLockHandle> batch) {
-        List<Renewal> renewals = new ArrayList<>(batch.size());
-        for (CoreLockHandle handle : batch) {
-            renewals.add(new Renewal(handle.backendKey, handle.owner));
+    /**
+     * Sends one batch from a renewal thread ({@link LockBackend#renewAllAsync}: a blocking backend answers here, an
+     * asynchronous one later on its own thread) and handles its results on a renewal thread. A stage that has not
+     * completed one operation timeout after the batch's deadline counts as failed, so it frees its place in flight.
+     */
+    private void sendRenewal(List<CoreLockHandle> queued) {
+        // Handles released or lost while their batch waited for a place are not sent.
+        List<CoreLockHandle> batch = new ArrayList<>(queued.size());
+        List<Renewal> renewals = new ArrayList<>(queued.size());
+        for (CoreLockHandle handle : queued) {
+            if (handle.isActive()) {
+                batch.add(handle);
+                renewals.add(new Renewal(handle.backendKey, handle.owner));
+            } else {
+                handle.renewing = false;
+            }
+        }
+        if (batch.isEmpty()) {
+            renewalDone(batch);
+            return;
         }
         long sentAt = ticker.nanoTime();
         long sentAtSystem = systemTicker ? sentAt : System.nanoTime();
+        CompletableFuture<List<RenewalResult>> answered;
+        try {
+            CompletionStage<List<RenewalResult>> stage = backend.renewAllAsync(renewals, settings.lease(),
+                    sentAtSystem + timeoutNanos);
+            answered = stage == null ? CompletableFuture.failedFuture(new LockBackendException(backend.name()
+                    + " answered null to a renewal of " + batch.size() + " locks")) : stage.toCompletableFuture();
+        } catch (VirtualMachineError e) {
+            renewalDone(batch);
+            throw e;
+        } catch (Throwable e) {
+            answered = CompletableFuture.failedFuture(e);
+        }
+        if (answered.isDone()) {
+            renewed(batch, sentAt, sentAtSystem, answered);
+            return;
+        }
+        CompletableFuture<List<RenewalResult>> bounded = answered.copy().orTimeout(2 * timeoutNanos,
+                TimeUnit.NANOSECONDS);
+        bounded.whenComplete((results, failure) -> {
+            try {
+                renewers.execute(() -> renewed(batch, sentAt, sentAtSystem, bounded));
+            } catch (RejectedExecutionException e) {
+                // The manager is closing.
+                renewalDone(batch);
+            }
+        });
+    }
+
+    private void renewalDone(List<CoreLockHandle> batch) {
+        batch.forEach(handle -> handle.renewing = false);
+        renewalsInFlight.decrementAndGet();
+        dispatchRenewals();
+    }
+
+    /** Marks each handle of a completed batch by its result, then frees the batch's place in flight. */
+    private void renewed(List<CoreLockHandle> batch, long sentAt, long sentAtSystem,
+                         CompletableFuture<List<RenewalResult>> answered) {
+        try {
+            markRenewed(batch, sentAt, sentAtSystem, answered);
+        } finally {
+            renewalDone(batch);
+        }
+    }
+
+    private void markRenewed(List<CoreLockHandle> batch, long sentAt, long sentAtSystem,
+                             CompletableFuture<List<RenewalResult>> answered) {
         List<RenewalResult> results = null;
         Throwable batchFailure = null;
         try {
-            results = backend.renewAll(renewals, settings.lease(), sentAtSystem + timeoutNanos);
+            results = answered.join();
             if (results == null || results.size() != batch.size()) {
                 batchFailure = new LockBackendException(backend.name() + " answered " + (results == null ? "null"
                         : results.size() + " results") + " to a renewal of " + batch.size() + " locks");
                 results = null;
             }
-        } catch (VirtualMachineError e) {
-            batch.forEach(handle -> handle.renewing = false);
-            throw e;
-        } catch (Throwable e) {
-            batchFailure = e;
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof VirtualMachineError error) {
+                throw error;
+            }
+            batchFailure = cause instanceof java.util.concurrent.TimeoutException
+                    ? new LockBackendException("renewal of " + batch.size() + " locks on " + backend.name()
+                    + " did not complete within twice the operation timeout", cause) : cause;
         }
         for (int i = 0; i < batch.size(); i++) {
             CoreLockHandle handle = batch.get(i);

@@ -17,7 +17,8 @@ import java.util.Set;
  * Credentials are {@code user:password} (an ACL user), {@code :password} or just {@code password} (both the
  * {@code requirepass} password, as redis-cli and Lettuce read them), or {@code user:} (an ACL user without a
  * password). Messages never show any of it but the user name.
- * Sentinel and Cluster accept {@code tls=true}. The common parameters ({@code lease}, {@code renewal},
+ * Sentinel and Cluster accept {@code tls=true}; all accept {@code renewalBatchSize=N} (see
+ * {@link RedisLockManager.Builder#renewalBatchSize}). The common parameters ({@code lease}, {@code renewal},
  * {@code timeout}, {@code prefix}) apply to all.
  */
 public final class RedisLockProvider implements LockManagerProvider {
@@ -29,13 +30,27 @@ public final class RedisLockProvider implements LockManagerProvider {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("master", "tls");
+        return Set.of("master", "tls", "renewalBatchSize");
     }
 
     @Override
     public LockManager create(LockUri uri) {
         RedisLockManager.Builder builder = RedisUriConnection.configure(uri,
                 RedisLockManager.builder().settings(uri.settings()));
+        uri.parameter("renewalBatchSize").ifPresent(value -> {
+            int locks;
+            try {
+                locks = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid Redis lock URI '" + uri + "': parameter "
+                        + "'renewalBatchSize' must be a whole number of locks, got '" + value + "'", e);
+            }
+            try {
+                builder.renewalBatchSize(locks);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid Redis lock URI '" + uri + "': " + e.getMessage(), e);
+            }
+        });
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {

@@ -24,9 +24,10 @@ public final class RedisRecordStoreProvider implements RecordStoreProvider {
         return Set.of("redis", "rediss", "redis-sentinel", "redis-cluster");
     }
 
+    /** The lock URI's parameters: one URI configures both; {@code renewalBatchSize} only concerns locks. */
     @Override
     public Set<String> parameters() {
-        return Set.of("master", "tls");
+        return Set.of("master", "tls", "renewalBatchSize");
     }
 
     @Override
