@@ -26,7 +26,7 @@ abstract class CliStoreTest {
 
     /** Parameters for the application's manager: short leases so a force-release is noticed quickly. */
     String appParameters() {
-        return "lease=1500ms&timeout=500ms";
+        return "lease=3s&timeout=1s";
     }
 
     private LockManager app;
