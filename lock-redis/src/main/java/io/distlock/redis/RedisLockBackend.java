@@ -242,7 +242,7 @@ final class RedisLockBackend implements LockBackend, LockInspection {
     /**
      * What a renewal of one lock needs, encoded once when the core first renews it and reused every third of a lease
      * after: the Redis key and the owner line as bytes, and the Cluster slot. At 10,000 held locks, building and
-     * encoding these at every renewal was a large part of the client's renewal work; kept, they cost about 150 bytes
+     * encoding these at every renewal was a large part of the client's renewal work; kept, they cost about 200 bytes
      * of heap per held lock.
      */
     static final class Prepared {
