@@ -254,7 +254,59 @@ abstract class EntryCalls {
             keys.forEach(key -> failures.put(key, failure));
             return results;
         }
-        Class<?> processorClass = processor.getClass();
+        awaitAll(what, batches, processor.getClass(), deadline, results, failures);
+        return results;
+    }
+
+    /**
+     * Whether {@link #renewOnKeys} is available: renewals with synchronous backups, run by the partition owners
+     * ({@link MemberRenewal}). Without it a batch must be renewed lock by lock.
+     */
+    boolean backedUpRenewals() {
+        return false;
+    }
+
+    /**
+     * Renews {@code owners}' keys (key to owner) with {@link MemberRenewal}: each partition owner runs the renewals of
+     * its keys with synchronous backups, so an answer means the backups hold the renewed leases. Failures as in
+     * {@link #executeOnKeys}.
+     */
+    final Map<String, Object> renewOnKeys(Map<String, String> owners, long leaseMillis, long retentionMillis,
+                                          long deadline, Map<String, Throwable> failures) {
+        Map<String, Object> results = new HashMap<>(owners.size() * 2);
+        List<Batch> batches;
+        try {
+            // The members give up a quarter earlier, so that what they renewed reaches the caller in time when
+            // some partition of theirs does not answer.
+            batches = sendRenewals(owners, leaseMillis, retentionMillis,
+                    Math.max(1, (deadline - System.nanoTime()) / 1_000_000 * 3 / 4));
+        } catch (RuntimeException e) {
+            LockBackendException failure = failure("renewing", owners.size() + " keys", MemberRenewal.class, e);
+            owners.keySet().forEach(key -> failures.put(key, failure));
+            return results;
+        }
+        awaitAll("renewing", batches, MemberRenewal.class, deadline, results, failures);
+        return results;
+    }
+
+    /** Sends the renewals of {@link #renewOnKeys}; the futures complete with answers for {@link #readAll}. */
+    List<Batch> sendRenewals(Map<String, String> owners, long leaseMillis, long retentionMillis, long timeoutMillis) {
+        throw new UnsupportedOperationException("no renewals with synchronous backups through the public API");
+    }
+
+    /** Groups {@code owners} by the UUID of their partition's owner member (null: not known yet). */
+    static Map<UUID, Map<String, String>> byOwner(Map<String, String> owners,
+                                                  java.util.function.Function<String, UUID> ownerOf) {
+        Map<UUID, Map<String, String>> groups = new LinkedHashMap<>();
+        for (Map.Entry<String, String> pair : owners.entrySet()) {
+            groups.computeIfAbsent(ownerOf.apply(pair.getKey()), o -> new HashMap<>())
+                    .put(pair.getKey(), pair.getValue());
+        }
+        return groups;
+    }
+
+    private void awaitAll(String what, List<Batch> batches, Class<?> processorClass, long deadline,
+                          Map<String, Object> results, Map<String, Throwable> failures) {
         for (Batch batch : batches) {
             String which = batch.keys.size() + " keys";
             try {
@@ -285,7 +337,6 @@ abstract class EntryCalls {
                 batch.keys.forEach(key -> failures.put(key, failure));
             }
         }
-        return results;
     }
 
     /** One multi-key call in flight: its keys and the future of its raw answer for {@link #readAll}. */
@@ -378,7 +429,7 @@ abstract class EntryCalls {
             this.map = map;
             this.serialization = map.getNodeEngine().getSerializationService();
             // Resolved now, so that a Hazelcast version without them falls back to the public calls here.
-            requireClasses(MultipleEntryOperation.class, MapEntries.class);
+            requireClasses(MultipleEntryOperation.class, MapEntries.class, BackedUpEntryOperation.class);
         }
 
         @Override
@@ -425,10 +476,44 @@ abstract class EntryCalls {
 
         @Override
         void readAll(Object answer, Map<String, Object> results) {
-            Object entries = answer instanceof Data data ? serialization.toObject(data) : answer;
-            for (Map.Entry<Data, Data> entry : ((MapEntries) entries).entries()) {
-                results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
+            MemberRenewal.decode(serialization, answer, results);
+        }
+
+        @Override
+        boolean backedUpRenewals() {
+            return true;
+        }
+
+        /** This member's partitions renewed here; every other owner's through its executor. */
+        @Override
+        List<Batch> sendRenewals(Map<String, String> owners, long leaseMillis, long retentionMillis,
+                                 long timeoutMillis) {
+            NodeEngine engine = map.getNodeEngine();
+            Map<UUID, Map<String, String>> groups = byOwner(owners, key -> {
+                com.hazelcast.cluster.Address address = engine.getPartitionService().getPartitionOwner(
+                        engine.getPartitionService().getPartitionId(serialization.toData(key)));
+                com.hazelcast.cluster.Member member = address == null ? null
+                        : engine.getClusterService().getMember(address);
+                return member == null ? null : member.getUuid();
+            });
+            List<Batch> batches = new ArrayList<>();
+            UUID local = engine.getLocalMember().getUuid();
+            for (Map.Entry<UUID, Map<String, String>> group : groups.entrySet()) {
+                if (local.equals(group.getKey())) {
+                    batches.addAll(MemberRenewal.start(engine, mapName, group.getValue(), leaseMillis,
+                            retentionMillis));
+                    continue;
+                }
+                com.hazelcast.cluster.Member member = group.getKey() == null ? null
+                        : engine.getClusterService().getMember(group.getKey());
+                if (member == null) {
+                    // No owner yet: these keys get no answer this time.
+                    continue;
+                }
+                batches.add(new Batch(group.getValue().keySet(), new MemberRenewal(mapName, group.getValue(),
+                        leaseMillis, retentionMillis, timeoutMillis).sendTo(engine.getHazelcastInstance(), member)));
             }
+            return batches;
         }
     }
 
@@ -515,7 +600,42 @@ abstract class EntryCalls {
         }
 
         @Override
+        boolean backedUpRenewals() {
+            return true;
+        }
+
+        /** One {@link MemberRenewal} per partition owner, through its executor. */
+        @Override
+        List<Batch> sendRenewals(Map<String, String> owners, long leaseMillis, long retentionMillis,
+                                 long timeoutMillis) {
+            Map<UUID, Map<String, String>> groups = byOwner(owners, key -> context.getPartitionService()
+                    .getPartitionOwner(context.getPartitionService().getPartitionId(serialization.toData(key))));
+            List<Batch> batches = new ArrayList<>();
+            for (Map.Entry<UUID, Map<String, String>> group : groups.entrySet()) {
+                com.hazelcast.cluster.Member member = null;
+                for (com.hazelcast.cluster.Member candidate : client.getCluster().getMembers()) {
+                    if (group.getKey() == null || candidate.getUuid().equals(group.getKey())) {
+                        member = candidate;
+                        break;
+                    }
+                }
+                if (member == null) {
+                    // No such member any more: these keys get no answer this time.
+                    continue;
+                }
+                batches.add(new Batch(group.getValue().keySet(), new MemberRenewal(mapName, group.getValue(),
+                        leaseMillis, retentionMillis, timeoutMillis).sendTo(client, member)));
+            }
+            return batches;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
         void readAll(Object answer, Map<String, Object> results) {
+            if (answer instanceof Map<?, ?> renewed) {
+                results.putAll((Map<String, Object>) renewed);
+                return;
+            }
             for (Map.Entry<Data, Data> entry : MapExecuteOnKeysCodec.decodeResponse((ClientMessage) answer)) {
                 results.put(serialization.toObject(entry.getKey()), serialization.toObject(entry.getValue()));
             }

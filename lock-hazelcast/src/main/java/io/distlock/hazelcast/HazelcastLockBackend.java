@@ -22,10 +22,8 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.TreeSet;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -122,19 +120,18 @@ final class HazelcastLockBackend implements LockBackend, LockInspection {
      */
     @Override
     public List<RenewalResult> renewAll(List<Renewal> renewals, Duration lease, long deadlineNanos) {
-        if (renewals.size() == 1) {
-            // The single-key call: its backup is synchronous, and it is one operation anyway.
+        if (renewals.size() == 1 || !calls.backedUpRenewals()) {
+            // The single-key call: its backup is synchronous, and it is one operation anyway. Without the direct
+            // calls (another Hazelcast version), lock by lock for the same reason.
             return LockBackend.super.renewAll(renewals, lease, deadlineNanos);
         }
         Map<String, String> owners = new HashMap<>(renewals.size() * 2);
-        Set<String> keys = new LinkedHashSet<>(renewals.size() * 2);
         for (Renewal renewal : renewals) {
             owners.put(renewal.key(), renewal.owner());
-            keys.add(renewal.key());
         }
         Map<String, Throwable> failures = new HashMap<>();
-        Map<String, Object> answers = calls.executeOnKeys("renewing", keys,
-                new RenewAllProcessor(owners, lease.toMillis(), retentionMillis), deadlineNanos, failures);
+        Map<String, Object> answers = calls.renewOnKeys(owners, lease.toMillis(), retentionMillis, deadlineNanos,
+                failures);
         List<RenewalResult> results = new ArrayList<>(renewals.size());
         for (Renewal renewal : renewals) {
             Object answer = answers.get(renewal.key());

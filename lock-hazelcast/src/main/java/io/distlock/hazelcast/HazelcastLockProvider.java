@@ -7,7 +7,8 @@ import io.distlock.spi.LockUri;
 import java.util.Set;
 
 /**
- * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&connectTimeout=10s]}, plus the
+ * {@code hazelcast://[user:password@]host:port[,host:port...][?cluster=NAME&map=MAP&connectTimeout=10s&renewalBatchSize=N]}
+ * ({@code renewalBatchSize}: see {@link HazelcastLockManager.Builder#renewalBatchSize(int)}), plus the
  * common {@code lease}, {@code renewal}, {@code timeout} and {@code prefix} parameters: a manager with its own
  * Hazelcast client, shut down when the manager closes. {@code cluster} defaults to {@code dev}, {@code map} to
  * {@value HazelcastLockManager#DEFAULT_MAP_NAME}, {@code connectTimeout} (how long creating the manager waits for the
@@ -25,7 +26,7 @@ public final class HazelcastLockProvider implements LockManagerProvider {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("cluster", "map", "connectTimeout");
+        return Set.of("cluster", "map", "connectTimeout", "renewalBatchSize");
     }
 
     @Override
@@ -33,6 +34,20 @@ public final class HazelcastLockProvider implements LockManagerProvider {
         HazelcastLockManager.Builder builder = HazelcastUriConnection.configure(uri,
                 HazelcastLockManager.builder().settings(uri.settings()), "lock");
         uri.parameter("map").ifPresent(builder::mapName);
+        uri.parameter("renewalBatchSize").ifPresent(value -> {
+            int locks;
+            try {
+                locks = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid hazelcast lock URI '" + uri + "': parameter "
+                        + "'renewalBatchSize' must be a whole number of locks, got '" + value + "'", e);
+            }
+            try {
+                builder.renewalBatchSize(locks);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid hazelcast lock URI '" + uri + "': " + e.getMessage(), e);
+            }
+        });
         return builder.build();
     }
 }

@@ -28,7 +28,8 @@ public final class HazelcastRecordStoreProvider implements RecordStoreProvider {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("cluster", "map", "connectTimeout");
+        // renewalBatchSize: accepted so that one URI configures both; it only concerns locks.
+        return Set.of("cluster", "map", "connectTimeout", "renewalBatchSize");
     }
 
     @Override

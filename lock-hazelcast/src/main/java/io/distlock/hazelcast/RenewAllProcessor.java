@@ -38,6 +38,8 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
     private long ttlMillis;
     /** Key to the value its primary wrote; set in a backup processor only. */
     private Map<String, String> applied;
+    /** The UUID of the only member that may run this renewal (see {@link #requireMember}); null: any. */
+    private String requiredMember;
     private transient HazelcastInstance instance;
     /** Per partition thread: what the partition being processed on it wrote; see the class comment. */
     private transient Map<Thread, Written> written;
@@ -55,6 +57,15 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
     private RenewAllProcessor(Map<String, String> applied, long ttlMillis) {
         this.applied = applied;
         this.ttlMillis = ttlMillis;
+    }
+
+    /**
+     * Lets only the member {@code uuid} renew with this processor: any other member answers nothing for its keys
+     * (the caller reports them failed), rather than renew under an operation rebuilt without synchronous backups.
+     */
+    RenewAllProcessor requireMember(String uuid) {
+        this.requiredMember = uuid;
+        return this;
     }
 
     @Override
@@ -77,6 +88,9 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
             return 0L;
         }
         String me = LockEntryProcessor.uuidOf(instance.getCluster().getLocalMember());
+        if (requiredMember != null && !requiredMember.equals(me)) {
+            return null;
+        }
         String value = LockEntryProcessor.renewed(entry.getValue(), owner, leaseMillis, me,
                 instance.getCluster().getClusterTime(), System.nanoTime());
         Written mine = written().computeIfAbsent(Thread.currentThread(), t -> new Written());
@@ -121,6 +135,7 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
         out.writeBoolean(applied != null);
         out.writeLong(leaseMillis);
         out.writeLong(ttlMillis);
+        out.writeString(requiredMember);
         out.writeInt(pairs.size());
         for (Map.Entry<String, String> pair : pairs.entrySet()) {
             out.writeString(pair.getKey());
@@ -133,6 +148,7 @@ final class RenewAllProcessor implements EntryProcessor<String, String, Long>, D
         boolean backup = in.readBoolean();
         leaseMillis = in.readLong();
         ttlMillis = in.readLong();
+        requiredMember = in.readString();
         int size = in.readInt();
         Map<String, String> pairs = new HashMap<>(Math.max(4, size * 2));
         for (int i = 0; i < size; i++) {

@@ -88,6 +88,22 @@ class HazelcastLockManagerTest {
     }
 
     @Test
+    @DisplayName("?renewalBatchSize= is accepted; a bad one fails before any connection, naming the parameter")
+    void renewalBatchSizeParameter() {
+        try (LockManager viaUri = LockManagers.create(URI.create(uri("renewalBatchSize=7&connectTimeout=15s")))) {
+            try (LockHandle held = viaUri.tryLock(key()).orElseThrow()) {
+                assertThat(held.fencingToken()).isPositive();
+            }
+        }
+        // Port 1 on loopback: nothing listens, and nothing is asked before the parameter is checked.
+        assertThatThrownBy(() -> LockManagers.create(URI.create("hazelcast://127.0.0.1:1?renewalBatchSize=lots")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'renewalBatchSize'")
+                .hasMessageContaining("'lots'");
+        assertThatThrownBy(() -> LockManagers.create(URI.create("hazelcast://127.0.0.1:1?renewalBatchSize=0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("renewalBatchSize must be 1 to 10000");
+    }
+
+    @Test
     @DisplayName("a wrong cluster name fails the build at once with LockConfigurationException, in plain words")
     void wrongClusterFailsBuild() {
         URI wrong = URI.create("hazelcast://" + cluster.addresses()[0]
