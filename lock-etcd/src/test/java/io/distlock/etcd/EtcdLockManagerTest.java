@@ -141,19 +141,21 @@ class EtcdLockManagerTest {
         void credentialsAreChecked() throws Exception {
             try (EtcdServer server = EtcdServer.start()) {
                 enableAuth(server);
+                // 5 s, not 2: each first call authenticates, and etcd checks passwords with bcrypt, which took
+                // longer than 2 s on a loaded machine.
                 String key = "auth-" + UUID.randomUUID();
                 try (LockManager root = LockManagers.create(URI.create("etcd://root:s3cret@" + server.endpoint()
-                        + "?timeout=2s"))) {
+                        + "?timeout=5s"))) {
                     root.tryLock(key).orElseThrow().close();
                 }
                 try (LockManager wrong = EtcdLockManager.builder().endpoints(server.endpoint())
                         .user("root", "wrong-password")
-                        .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(2))).build()) {
+                        .settings(LockSettings.defaults().withOperationTimeout(Duration.ofSeconds(5))).build()) {
                     assertThatThrownBy(() -> wrong.tryLock(key)).isInstanceOf(LockConfigurationException.class)
                             .hasMessageContaining("authentication failed").hasMessageNotContaining("wrong-password");
                 }
                 try (LockManager reader = LockManagers.create(URI.create("etcd://reader:r3ad@" + server.endpoint()
-                        + "?timeout=2s"))) {
+                        + "?timeout=5s"))) {
                     assertThatThrownBy(() -> reader.tryLock(key)).isInstanceOf(LockConfigurationException.class)
                             .hasMessageContaining("permission denied");
                 }
