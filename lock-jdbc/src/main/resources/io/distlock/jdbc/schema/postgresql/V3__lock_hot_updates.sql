@@ -1,0 +1,5 @@
+-- distlock schema V3 for PostgreSQL: no index on distlock_locks.expires_us. Every acquire, renew and release changes
+-- expires_us; with the column indexed, none of those updates could be HOT (heap-only), so each one added an entry to
+-- both indexes and a hot key's row left a trail of dead index entries behind it. Without it they stay on their page.
+-- The bounded purge, the only reader of that index, scans the table instead, once per purge interval.
+DROP INDEX IF EXISTS distlock_locks_expires;
