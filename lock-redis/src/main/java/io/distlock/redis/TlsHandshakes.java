@@ -2,6 +2,8 @@ package io.distlock.redis;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import org.redisson.client.NettyHook;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -59,10 +62,23 @@ final class TlsHandshakes implements NettyHook {
     public void afterChannelInitialization(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         if (ssl != null) {
+            // A connect that fails (a closed port) also fails the handshake ("SslHandler removed before handshake
+            // completed"), which is an outage, not the configuration's fault: only a channel that got connected can
+            // have a handshake that failed for a TLS reason.
+            AtomicBoolean connected = new AtomicBoolean();
+            channel.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    connected.set(true);
+                    ctx.fireChannelActive();
+                }
+            });
             ssl.handshakeFuture().addListener(f -> {
                 if (f.isSuccess()) {
                     lastFailure.set(null);
                     succeeded = true;
+                } else if (!connected.get()) {
+                    // Never connected: nothing was said in TLS, the connect's own failure is the story.
                 } else if (!(f.cause() instanceof ClosedChannelException)
                         && !(f.cause() instanceof SslHandshakeTimeoutException)) {
                     // A timeout is a silent server (an outage) as often as a plain-text one: the probe decides.

@@ -179,6 +179,18 @@ class RedisConfigurationTest {
     }
 
     @Test
+    @DisplayName("unreachable over rediss:// (closed port): a plain LockBackendException, not a TLS configuration "
+            + "error")
+    void unreachableTlsIsNoConfigurationError() {
+        String address = "127.0.0.1:" + RedisServer.freePort();
+        assertThatThrownBy(() -> RedisLockManager.builder().address(address).tls(true).password(PASSWORD)
+                .settings(settings()).build())
+                .isInstanceOf(LockBackendException.class).isNotInstanceOf(LockConfigurationException.class)
+                .satisfies(e -> assertThat(e.getMessage().lines().findFirst().orElse(""))
+                        .contains(address).doesNotContain("TLS handshake", "org.redisson", "io.netty"));
+    }
+
+    @Test
     @DisplayName("a caller's client with a user lacking EVALSHA: the same LockConfigurationException")
     void callersClientRefused() {
         Config config = new Config();
