@@ -53,6 +53,10 @@ final class JdbcCalls {
         this.description = description;
     }
 
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
     String description() {
         return description;
     }

@@ -112,11 +112,32 @@ public enum JdbcDialect {
      */
     String release() {
         if (this == POSTGRESQL) {
+            // Notifies only while a waiter's mark is live: PostgreSQL queues every notification at commit under one
+            // database-wide lock, listener or not. The mark is read from the row this UPDATE locks, so a waiter's
+            // markWaiting() either committed before (and is seen) or runs after, and its retry finds the key free.
             return "WITH r AS (UPDATE distlock_locks SET owner = NULL, expires_us = " + now
-                    + " WHERE lock_key = ? AND owner = ? RETURNING lock_key) "
-                    + "SELECT pg_notify(?, md5(lock_key)) FROM r";
+                    + " WHERE lock_key = ? AND owner = ? RETURNING lock_key, waiters_until_us, expires_us) "
+                    + "SELECT CASE WHEN r.waiters_until_us > r.expires_us THEN pg_notify(?, md5(r.lock_key)) END "
+                    + "FROM r";
         }
         return "UPDATE distlock_locks SET owner = NULL, expires_us = " + now + " WHERE lock_key = ? AND owner = ?";
+    }
+
+    /**
+     * PostgreSQL only. Parameters: key, mark duration in microseconds. Marks the key's row (creating a free one if
+     * there is none) as waited for until then, so that releases notify; see {@link #release()}.
+     */
+    String markWaiting() {
+        return "INSERT INTO distlock_locks AS l (lock_key, owner, token, expires_us, waiters_until_us) "
+                + "SELECT ?, NULL, 0, 0, t.n + ? FROM (SELECT " + now + " AS n) t "
+                + "ON CONFLICT (lock_key) DO UPDATE SET waiters_until_us = "
+                + "GREATEST(l.waiters_until_us, EXCLUDED.waiters_until_us)";
+    }
+
+    /** PostgreSQL only. Parameters: mark duration in microseconds, then keys (count). Extends the marks of waited keys. */
+    String refreshWaiting(int count) {
+        return "UPDATE distlock_locks SET waiters_until_us = GREATEST(waiters_until_us, " + now + " + ?) "
+                + "WHERE lock_key IN (" + placeholders(count) + ")";
     }
 
     /** Parameters: lease in microseconds, key, owner. Extends a live lease of the owner only. */

@@ -235,7 +235,30 @@ final class JdbcLockBackend implements LockBackend, LockInspection {
 
     @Override
     public Subscription subscribe(String key, Runnable onRelease) {
-        return notifications.subscribe(keyBytes(key), onRelease);
+        return subscribe(key, onRelease, System.nanoTime() + calls.timeoutNanos());
+    }
+
+    @Override
+    public Subscription subscribe(String key, Runnable onRelease, long deadlineNanos) {
+        byte[] k = keyBytes(key);
+        Subscription subscription = notifications.subscribe(k, onRelease);
+        if (notifications.listens()) {
+            // Releases notify only keys marked as waited for. The core tries again after subscribing, so a release
+            // that committed before this mark is found by that attempt; one after it sees the mark.
+            try {
+                calls.call("marking a waiter of lock '" + key + "'", deadlineNanos, connection -> {
+                    try (PreparedStatement statement = connection.prepareStatement(dialect.markWaiting())) {
+                        statement.setBytes(1, k);
+                        statement.setLong(2, ReleaseNotifications.MARK_US);
+                        return statement.executeUpdate();
+                    }
+                });
+            } catch (RuntimeException e) {
+                subscription.close();
+                throw e;
+            }
+        }
+        return subscription;
     }
 
     @Override

@@ -38,6 +38,12 @@ final class ReleaseNotifications implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReleaseNotifications.class);
     private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int BATCH = 100;
+    /**
+     * How long a waiter's mark on its key's row lasts (µs); the listening thread extends the marks of the keys still
+     * waited for every {@link #REFRESH_NANOS}, so a mark outlives its waiter (a crashed process) by at most this.
+     */
+    static final long MARK_US = TimeUnit.SECONDS.toMicros(30);
+    private static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final DataSource dataSource;
     private final JdbcDialect dialect;
@@ -99,6 +105,11 @@ final class ReleaseNotifications implements AutoCloseable {
         });
     }
 
+    /** Whether waiters are woken by {@code LISTEN/NOTIFY}, which notifies only keys marked as waited for. */
+    boolean listens() {
+        return listen;
+    }
+
     /** A release by this backend: wakes its own waiters at once, without waiting for the next poll. */
     void releasedLocally(byte[] key) {
         if (!listen) {
@@ -141,9 +152,14 @@ final class ReleaseNotifications implements AutoCloseable {
                 }
                 backoff = 50;
                 wakeAll();
+                long refreshed = System.nanoTime();
                 while (!finished(idleSince)) {
                     for (String payload : PgNotifications.receive(connection, 250)) {
                         wake(payload);
+                    }
+                    if (System.nanoTime() - refreshed > REFRESH_NANOS) {
+                        refreshMarks(connection);
+                        refreshed = System.nanoTime();
                     }
                     if (!waiting.isEmpty()) {
                         idleSince = System.nanoTime();
@@ -161,6 +177,21 @@ final class ReleaseNotifications implements AutoCloseable {
             }
             if (!waiting.isEmpty()) {
                 idleSince = System.nanoTime();
+            }
+        }
+    }
+
+    /** Extends the marks of every key still waited for, in batches, on the listening connection (autocommit). */
+    private void refreshMarks(Connection connection) throws SQLException {
+        List<Waiting> all = new ArrayList<>(waiting.values());
+        for (int from = 0; from < all.size(); from += BATCH) {
+            List<Waiting> batch = all.subList(from, Math.min(all.size(), from + BATCH));
+            try (PreparedStatement statement = connection.prepareStatement(dialect.refreshWaiting(batch.size()))) {
+                statement.setLong(1, MARK_US);
+                for (int i = 0; i < batch.size(); i++) {
+                    statement.setBytes(i + 2, batch.get(i).key);
+                }
+                statement.executeUpdate();
             }
         }
     }

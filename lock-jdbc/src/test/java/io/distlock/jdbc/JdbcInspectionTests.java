@@ -224,6 +224,7 @@ final class JdbcInspectionTests {
                     for (String sql : JdbcSchema.statements(dialect, "V1__distlock.sql")) {
                         s.execute(sql);
                     }
+                    assertThat(JdbcSchema.hasLockExpiryIndex(c)).as("V1 has the expires_us index").isTrue();
                 }
                 assertThatThrownBy(() -> JdbcLockManager.builder().dataSource(empty).build())
                         .isInstanceOf(LockConfigurationException.class)
@@ -235,6 +236,7 @@ final class JdbcInspectionTests {
                 }
                 try (Connection c = empty.getConnection()) {
                     assertThat(JdbcSchema.ownerWidth(c)).isEqualTo(JdbcSchema.OWNER_CHARS);
+                    assertThat(JdbcSchema.hasLockExpiryIndex(c)).as("V3 dropped V1's expires_us index").isFalse();
                 }
                 try (JdbcLockBackend backend = backendOn(empty)) {
                     assertThat(backend.tryAcquire("long", LONG_OWNER, Duration.ofSeconds(5)).isAcquired()).isTrue();
@@ -242,6 +244,9 @@ final class JdbcInspectionTests {
                 }
                 // Building again against the current schema changes nothing.
                 JdbcLockManager.builder().dataSource(empty).createSchema(true).build().close();
+                try (Connection c = empty.getConnection()) {
+                    assertThat(JdbcSchema.hasLockExpiryIndex(c)).isFalse();
+                }
             }
         }
 
