@@ -12,7 +12,6 @@ import org.apache.zookeeper.client.FourLetterWordMain;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +98,7 @@ public final class ZooKeeperScaleBenchmark {
                     .namespace("scale").settings(LockSettings.defaults().withLease(LEASE)
                             .withOperationTimeout(Duration.ofSeconds(1))).build() : null;
             try {
-                long heapBefore = liveHeap();
+                long heapBefore = ProcessMeasures.liveHeap();
                 List<LockHandle> handles = new ArrayList<>(manager != null ? n : 0);
                 List<InterProcessMutex> mutexes = new ArrayList<>(manager == null ? n : 0);
                 long start = System.nanoTime();
@@ -116,15 +115,15 @@ public final class ZooKeeperScaleBenchmark {
                     }
                 }
                 double acquireSeconds = (System.nanoTime() - start) / 1e9;
-                long heapHeld = liveHeap();
+                long heapHeld = ProcessMeasures.liveHeap();
                 // Let the first checks of everything pass (a third of the lease, plus slack for a loaded machine).
                 Thread.sleep(LEASE.toMillis() / 3 + 1500);
                 long packetsBefore = server.packetsReceived();
-                long cpuBefore = processCpuNanos();
+                long cpuBefore = ProcessMeasures.processCpuNanos();
                 long serverCpuBefore = server.cpuNanos();
                 long windowStart = System.nanoTime();
                 Thread.sleep(TimeUnit.SECONDS.toMillis(windowSeconds));
-                long cpu = processCpuNanos() - cpuBefore;
+                long cpu = ProcessMeasures.processCpuNanos() - cpuBefore;
                 long serverCpu = server.cpuNanos() - serverCpuBefore;
                 double window = (System.nanoTime() - windowStart) / 1e9;
                 // One mntr is one packet too.
@@ -225,23 +224,6 @@ public final class ZooKeeperScaleBenchmark {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
-    }
-
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    /** Used heap after full collections; a few rounds, since one System.gc() may leave garbage behind. */
-    private static long liveHeap() throws InterruptedException {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            Thread.sleep(100);
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-        }
-        return used;
     }
 
     private static long impls(List<Result> results) {
