@@ -12,6 +12,7 @@ import org.redisson.config.Config;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,7 +214,7 @@ public final class ScaleBenchmark {
                     .settings(LockSettings.defaults().withLease(LEASE).withOperationTimeout(Duration.ofSeconds(1)))
                     .build() : null;
             try {
-                long heapBefore = ProcessMeasures.liveHeap();
+                long heapBefore = liveHeap();
                 List<LockHandle> handles = new ArrayList<>(manager != null ? n : 0);
                 List<RLock> rlocks = new ArrayList<>(manager == null ? n : 0);
                 long start = System.nanoTime();
@@ -237,12 +238,12 @@ public final class ScaleBenchmark {
                 Thread.sleep(Math.max(LEASE.toMillis() / 3 + 1500, TimeUnit.SECONDS.toMillis(settleSeconds)));
                 // After the first renewals, not right after the acquisitions: what a held lock costs includes what
                 // its renewal keeps (distlock prepares each lock's renewal once, at its first renewal).
-                long heapHeld = ProcessMeasures.liveHeap();
+                long heapHeld = liveHeap();
                 Map<String, Long> statsBefore = commandStats(server);
-                long cpuBefore = ProcessMeasures.processCpuNanos();
+                long cpuBefore = processCpuNanos();
                 long windowStart = System.nanoTime();
                 Thread.sleep(TimeUnit.SECONDS.toMillis(windowSeconds));
-                long cpu = ProcessMeasures.processCpuNanos() - cpuBefore;
+                long cpu = processCpuNanos() - cpuBefore;
                 double window = (System.nanoTime() - windowStart) / 1e9;
                 Map<String, Long> statsAfter = commandStats(server);
                 long lost = handles.stream().filter(h -> !h.isHeld()).count();
@@ -360,6 +361,23 @@ public final class ScaleBenchmark {
             }
         }
         return calls;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Used heap after full collections; a few rounds, since one System.gc() may leave garbage behind. */
+    private static long liveHeap() throws InterruptedException {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
     }
 
     static String render(List<Result> results, double load, long windowSeconds) {

@@ -12,6 +12,7 @@ import org.apache.zookeeper.client.FourLetterWordMain;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +99,7 @@ public final class ZooKeeperScaleBenchmark {
                     .namespace("scale").settings(LockSettings.defaults().withLease(LEASE)
                             .withOperationTimeout(Duration.ofSeconds(1))).build() : null;
             try {
-                long heapBefore = ProcessMeasures.liveHeap();
+                long heapBefore = liveHeap();
                 List<LockHandle> handles = new ArrayList<>(manager != null ? n : 0);
                 List<InterProcessMutex> mutexes = new ArrayList<>(manager == null ? n : 0);
                 long start = System.nanoTime();
@@ -115,15 +116,15 @@ public final class ZooKeeperScaleBenchmark {
                     }
                 }
                 double acquireSeconds = (System.nanoTime() - start) / 1e9;
-                long heapHeld = ProcessMeasures.liveHeap();
+                long heapHeld = liveHeap();
                 // Let the first checks of everything pass (a third of the lease, plus slack for a loaded machine).
                 Thread.sleep(LEASE.toMillis() / 3 + 1500);
                 long packetsBefore = server.packetsReceived();
-                long cpuBefore = ProcessMeasures.processCpuNanos();
+                long cpuBefore = processCpuNanos();
                 long serverCpuBefore = server.cpuNanos();
                 long windowStart = System.nanoTime();
                 Thread.sleep(TimeUnit.SECONDS.toMillis(windowSeconds));
-                long cpu = ProcessMeasures.processCpuNanos() - cpuBefore;
+                long cpu = processCpuNanos() - cpuBefore;
                 long serverCpu = server.cpuNanos() - serverCpuBefore;
                 double window = (System.nanoTime() - windowStart) / 1e9;
                 // One mntr is one packet too.
@@ -224,6 +225,23 @@ public final class ZooKeeperScaleBenchmark {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** Used heap after full collections; a few rounds, since one System.gc() may leave garbage behind. */
+    private static long liveHeap() throws InterruptedException {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
     }
 
     private static long impls(List<Result> results) {
